@@ -1,0 +1,43 @@
+# physml: the two commands of the README, plus bench and notebooks.
+# Each target creates the virtual environment it needs (.venv) by itself.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+OUT    ?= lecture_report
+ARGS   ?=
+
+.PHONY: lecture lecture-quick test bench notebooks clean
+
+$(VENV)/.physml-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.physml-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@ $(VENV)/.physml-run
+
+## make lecture: run every chapter at full size and write $(OUT)/index.html (ARGS=--quick for a 1-minute tour)
+lecture: $(VENV)/.physml-run
+	$(PY) -m physml lecture --out $(OUT) $(ARGS)
+
+lecture-quick: $(VENV)/.physml-run
+	$(PY) -m physml lecture --quick --out $(OUT) $(ARGS)
+
+## make test: the test suite on 2 workers, with the scikit-learn / SciPy / PyTorch oracles
+test: $(VENV)/.physml-test
+	$(PY) -m pytest -n 2 $(ARGS)
+
+## make bench: physml side by side with its peers; prints a table, writes benchmarks/results.json
+bench: $(VENV)/.physml-test
+	$(PY) benchmarks/run.py $(ARGS)
+
+## make notebooks: tutorials/*.py (jupytext percent format) -> tutorials/*.ipynb
+notebooks: $(VENV)/.physml-test
+	$(VENV)/bin/jupytext --to ipynb tutorials/*.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

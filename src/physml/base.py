@@ -1,0 +1,495 @@
+r"""The estimator contract and the one input-validation layer of physml.
+
+Every estimator follows the scikit-learn contract: ``__init__`` stores its
+parameters and nothing else; ``fit(X, y)`` validates its input once, here, and
+returns ``self``; what was learned ends in an underscore. Because
+``get_params``/``set_params`` are read off the ``__init__`` signature,
+scikit-learn's ``clone``, ``Pipeline`` and ``GridSearchCV`` accept physml
+estimators, although physml never imports scikit-learn itself.
+
+The validators (:func:`check_array`, :func:`check_X_y`,
+:func:`check_classification_targets`) turn lists, NumPy arrays and pandas
+frames into contiguous float arrays and reject what cannot be fitted with a
+``ValueError`` or ``TypeError`` that names the argument, says what came and
+what was expected.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "Estimator",
+    "RegressorMixin",
+    "ClassifierMixin",
+    "TransformerMixin",
+    "ClusterMixin",
+    "NotFittedError",
+    "ConvergenceWarning",
+    "DataConversionWarning",
+    "check_array",
+    "check_X_y",
+    "check_classification_targets",
+    "check_is_fitted",
+    "check_random_state",
+    "check_scalar",
+]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a method that needs a fitted estimator is called before ``fit``."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative algorithm stopped before its convergence criterion was met."""
+
+
+class DataConversionWarning(UserWarning):
+    """Input data was converted in a way the user may not expect (e.g. a column vector y)."""
+
+
+# ---------------------------------------------------------------------------
+# Random state
+# ---------------------------------------------------------------------------
+
+
+def check_random_state(seed) -> np.random.Generator:
+    """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    Parameters
+    ----------
+    seed : None, int, numpy.random.Generator or numpy.random.RandomState
+        None gives fresh OS entropy; an int gives a reproducible generator; a
+        Generator is returned unchanged (so the caller's stream advances).
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed.randint(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(seed, (numbers.Integral, np.integer)) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"random_state must be a non-negative int, got {seed}.")
+        return np.random.default_rng(int(seed))
+    raise TypeError(
+        f"random_state must be None, an int or a numpy.random.Generator, got {type(seed).__name__}."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+def _is_sparse(X) -> bool:
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def check_scalar(x, name, target_type, *, min_val=None, max_val=None, include_boundaries="both"):
+    """Validate a scalar hyperparameter; raise naming ``name`` and the bad value.
+
+    Parameters
+    ----------
+    x : object
+        The value to check.
+    name : str
+        The parameter's name, used in the message.
+    target_type : type or tuple of types
+        Accepted types (``numbers.Real``, ``numbers.Integral``, ...). Booleans
+        are rejected where a number is wanted.
+    min_val, max_val : float or None
+        Bounds; ``include_boundaries`` is "both", "left", "right" or "neither".
+    """
+    if isinstance(x, bool) and bool not in np.atleast_1d(target_type).tolist():
+        raise TypeError(f"{name} must be of type {target_type}, got bool ({x}).")
+    if not isinstance(x, target_type):
+        raise TypeError(f"{name} must be of type {target_type}, got {type(x).__name__} ({x!r}).")
+    left = include_boundaries in ("both", "left")
+    right = include_boundaries in ("both", "right")
+    if min_val is not None and (x < min_val or (x == min_val and not left)):
+        op = ">=" if left else ">"
+        raise ValueError(f"{name} must be {op} {min_val}, got {x}.")
+    if max_val is not None and (x > max_val or (x == max_val and not right)):
+        op = "<=" if right else "<"
+        raise ValueError(f"{name} must be {op} {max_val}, got {x}.")
+    return x
+
+
+def check_array(
+    X,
+    *,
+    name: str = "X",
+    dtype=np.float64,
+    ensure_2d: bool = True,
+    allow_nd: bool = False,
+    ensure_min_samples: int = 1,
+    ensure_min_features: int = 1,
+    allow_nan: bool = False,
+    copy: bool = False,
+) -> np.ndarray:
+    """Validate an input array and return it as a C-contiguous ndarray.
+
+    Parameters
+    ----------
+    X : array-like
+        List, NumPy array or pandas frame/series.
+    name : str
+        Name of the argument, used in every error message.
+    dtype : numpy dtype, "numeric" or None
+        Target dtype. "numeric" keeps float32/float64 and converts anything
+        else to float64; None keeps the dtype (object arrays are still rejected
+        unless they hold numbers).
+    ensure_2d : bool
+        Require exactly two dimensions (samples, features).
+    allow_nd : bool
+        Allow more than two dimensions (images).
+    ensure_min_samples, ensure_min_features : int
+        Minimum number of rows / columns.
+    allow_nan : bool
+        Accept NaN and inf.
+    copy : bool
+        Always return a copy.
+
+    Returns
+    -------
+    ndarray
+    """
+    if X is None:
+        raise ValueError(f"{name} is None; expected an array-like of numbers.")
+    if _is_sparse(X):
+        raise TypeError(
+            f"A sparse matrix was passed as {name}, but dense data is required; "
+            f"use {name}.toarray() to convert it."
+        )
+    if isinstance(X, str):
+        raise TypeError(f"{name} must be an array-like of numbers, got a string.")
+    raw = np.asarray(X)
+    if raw.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported in {name}; pass its real part or abs().")
+    if raw.dtype.kind in "USV":
+        raise TypeError(
+            f"{name} must contain numbers, got dtype {raw.dtype} (strings); "
+            "encode categorical data as numbers first."
+        )
+    if dtype == "numeric":
+        dtype = raw.dtype if raw.dtype in (np.float32, np.float64) else np.float64
+    if dtype is None and raw.dtype.kind == "O":
+        dtype = np.float64
+    try:
+        arr = raw.astype(dtype, copy=copy) if dtype is not None else (raw.copy() if copy else raw)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must contain numbers only: {exc}") from None
+    if arr.ndim == 0:
+        raise ValueError(f"Expected 2D array for {name}, got scalar {X!r}.")
+    if ensure_2d and arr.ndim == 1:
+        raise ValueError(
+            f"Expected 2D array for {name}, got 1D array instead. Reshape your data either "
+            f"using {name}.reshape(-1, 1) if your data has a single feature or "
+            f"{name}.reshape(1, -1) if it contains a single sample."
+        )
+    if ensure_2d and not allow_nd and arr.ndim > 2:
+        raise ValueError(f"Expected 2D array for {name}, got {arr.ndim}D array with shape {arr.shape}.")
+    n_samples = arr.shape[0]
+    if n_samples < ensure_min_samples:
+        raise ValueError(
+            f"Found array {name} with {n_samples} sample(s) (shape={arr.shape}) while a minimum of "
+            f"{ensure_min_samples} is required."
+        )
+    if ensure_2d and arr.ndim >= 2 and arr.shape[1] < ensure_min_features:
+        raise ValueError(
+            f"Found array {name} with {arr.shape[1]} feature(s) (shape={arr.shape}) while a minimum of "
+            f"{ensure_min_features} is required."
+        )
+    if not allow_nan and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        what = "NaN" if np.isnan(arr).any() else "infinity"
+        raise ValueError(f"Input {name} contains {what}; NaN or inf values are not allowed. Impute or drop them.")
+    return np.ascontiguousarray(arr)
+
+
+def _check_y(y, *, name="y", y_numeric=True, multi_output=False, allow_nan=False):
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None; call fit(X, y)."
+        )
+    raw = np.asarray(y)
+    if raw.ndim == 2 and raw.shape[1] == 1 and not multi_output:
+        warnings.warn(
+            DataConversionWarning(
+                "A column-vector y was passed when a 1d array was expected. Please change the "
+                "shape of y to (n_samples,), for example using ravel()."
+            ),
+            stacklevel=3,
+        )
+        raw = raw.ravel()
+    if raw.ndim == 0:
+        raise ValueError(f"{name} must be an array-like of length n_samples, got scalar {y!r}.")
+    if raw.ndim > (2 if multi_output else 1):
+        raise ValueError(
+            f"{name} should be a 1d array, got an array of shape {raw.shape} instead."
+        )
+    if not y_numeric:
+        if raw.dtype.kind == "f" and not np.isfinite(raw).all():
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        return raw
+    return check_array(raw, name=name, ensure_2d=False, ensure_min_samples=0, allow_nan=allow_nan)
+
+
+def check_X_y(X, y, *, dtype=np.float64, y_numeric=True, multi_output=False, allow_nd=False):
+    """Validate a design matrix and its targets together.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    dtype : numpy dtype or "numeric"
+        Target dtype of X.
+    y_numeric : bool
+        Convert y to float64 (regression); otherwise keep its labels (classification).
+    multi_output : bool
+        Accept a 2D y.
+    allow_nd : bool
+        Accept X with more than two dimensions (images).
+
+    Returns
+    -------
+    X : ndarray
+    y : ndarray
+    """
+    X = check_array(X, name="X", dtype=dtype, allow_nd=allow_nd)
+    y = _check_y(y, y_numeric=y_numeric, multi_output=multi_output)
+    if len(y) != X.shape[0]:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {X.shape[0]}, y has {len(y)}."
+        )
+    return X, y
+
+
+def check_classification_targets(y):
+    """Encode class labels; reject continuous targets and single-class data.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels of any sortable type (ints, strings, bools).
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted unique labels.
+    y_encoded : ndarray of shape (n_samples,), int64
+        Index of each label in ``classes``.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y should be a 1d array of class labels, got shape {y.shape}.")
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        raise ValueError(
+            "Unknown label type: continuous. A classifier needs discrete class labels; "
+            "for a continuous target use a regressor."
+        )
+    if y.dtype.kind == "O":
+        kinds = {type(v) for v in y.tolist()}
+        if len(kinds) > 1 and not all(issubclass(k, numbers.Number) for k in kinds):
+            raise TypeError(f"y mixes label types {sorted(k.__name__ for k in kinds)}; use one type.")
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y contains only one class ({classes[0]!r}); a classifier needs at least 2 classes."
+        )
+    return classes, y_encoded.astype(np.int64)
+
+
+def check_is_fitted(estimator, attributes=None):
+    """Raise :class:`NotFittedError` unless ``estimator`` has been fitted.
+
+    Parameters
+    ----------
+    estimator : Estimator
+    attributes : str or list of str, optional
+        Fitted attributes to look for; default any attribute ending in "_".
+    """
+    if attributes is None:
+        fitted = any(k.endswith("_") and not k.startswith("__") for k in vars(estimator))
+    else:
+        attributes = [attributes] if isinstance(attributes, str) else attributes
+        fitted = all(hasattr(estimator, a) for a in attributes)
+    if not fitted:
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
+            "appropriate arguments before using this estimator."
+        )
+
+
+# ---------------------------------------------------------------------------
+# Estimator base and mixins
+# ---------------------------------------------------------------------------
+
+
+class Estimator:
+    """Base class: parameters are the ``__init__`` arguments, stored unchanged.
+
+    ``get_params``/``set_params`` read the ``__init__`` signature, so
+    scikit-learn's ``clone``, ``Pipeline`` and ``GridSearchCV`` accept every
+    physml estimator.
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        sig = inspect.signature(init)
+        for p in sig.parameters.values():
+            if p.kind == p.VAR_POSITIONAL:
+                raise RuntimeError(f"{cls.__name__}.__init__ must not take *args.")
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters of this estimator (and of nested estimators when ``deep``)."""
+        out = {}
+        for key in self._get_param_names():
+            value = getattr(self, key)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                for sub_key, sub_value in value.get_params().items():
+                    out[f"{key}__{sub_key}"] = sub_value
+            out[key] = value
+        return out
+
+    def set_params(self, **params):
+        """Set parameters; ``name__sub`` reaches into a nested estimator. Returns self."""
+        valid = self._get_param_names()
+        nested = {}
+        for key, value in params.items():
+            key, _, sub = key.partition("__")
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {valid}."
+                )
+            if sub:
+                nested.setdefault(key, {})[sub] = value
+            else:
+                setattr(self, key, value)
+        for key, sub_params in nested.items():
+            getattr(self, key).set_params(**sub_params)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
+        changed = []
+        for k, v in self.get_params(deep=False).items():
+            d = defaults.get(k, inspect.Parameter.empty)
+            same = d is v
+            if not same:
+                try:
+                    same = bool(d == v)
+                except Exception:
+                    same = False
+            if not same:
+                changed.append(f"{k}={v!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return any(k.endswith("_") and not k.startswith("__") for k in vars(self))
+
+    def _validate_X_predict(self, X, **kwargs):
+        """Validate X at predict time: fitted, same number of features as in fit."""
+        check_is_fitted(self)
+        X = check_array(X, **kwargs)
+        if X.ndim >= 2 and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X
+
+    # scikit-learn >= 1.6 reads an estimator's capabilities from this method. It
+    # is only ever called by scikit-learn, so the import below never runs in physml.
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type=getattr(self, "_estimator_type", None),
+            target_tags=TargetTags(required=False),
+            transformer_tags=None,
+            regressor_tags=None,
+            classifier_tags=None,
+            input_tags=InputTags(),
+        )
+
+
+class RegressorMixin:
+    """Mixin for regressors: ``score`` is the coefficient of determination R^2."""
+
+    _estimator_type = "regressor"
+
+    def score(self, X, y) -> float:
+        """R^2 = 1 - sum (y - y_hat)^2 / sum (y - <y>)^2 on (X, y)."""
+        from .metrics import r2_score
+
+        return r2_score(y, self.predict(X))
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import RegressorTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = RegressorTags()
+        tags.target_tags.required = True
+        return tags
+
+
+class ClassifierMixin:
+    """Mixin for classifiers: ``score`` is the accuracy."""
+
+    _estimator_type = "classifier"
+
+    def score(self, X, y) -> float:
+        """Fraction of samples whose predicted label equals y."""
+        from .metrics import accuracy_score
+
+        return accuracy_score(y, self.predict(X))
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        return tags
+
+
+class TransformerMixin:
+    """Mixin for transformers: ``fit_transform`` = ``fit`` then ``transform``."""
+
+    def fit_transform(self, X, y=None, **fit_params):
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags()
+        return tags
+
+
+class ClusterMixin:
+    """Mixin for clustering estimators: ``fit_predict`` returns ``labels_``."""
+
+    _estimator_type = "clusterer"
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "clusterer"
+        return tags

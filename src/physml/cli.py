@@ -1,0 +1,133 @@
+"""Command line: ``physml lecture``, ``physml ising``, ``physml bench``, ``physml tutorial NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+import time
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def _repo_folder(name: str) -> Path:
+    """The repository's ``tutorials/`` or ``benchmarks/`` folder (a source checkout is needed)."""
+    for base in (Path.cwd(), _REPO):
+        if (base / name).is_dir():
+            return base / name
+    raise SystemExit(f"physml: no '{name}/' folder found; run this from a physml source checkout.")
+
+
+def _parse_range(text: str):
+    """'0.25:4.0:0.25' -> [0.25, 0.5, ..., 4.0]; '1.5,2.0' -> [1.5, 2.0]."""
+    import numpy as np
+
+    if ":" in text:
+        try:
+            start, stop, step = (float(v) for v in text.split(":"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected start:stop:step, got {text!r}") from None
+        if step <= 0 or stop < start:
+            raise argparse.ArgumentTypeError(f"expected start <= stop and step > 0, got {text!r}")
+        return np.round(np.arange(start, stop + step / 2, step), 10).tolist()
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated temperatures, got {text!r}") from None
+
+
+def _cmd_lecture(args) -> int:
+    from .lecture import run_lecture
+
+    chapters = args.chapters.split(",") if args.chapters else None
+    t0 = time.perf_counter()
+    try:
+        path, results = run_lecture(chapters, quick=args.quick, out=args.out, seed=args.seed,
+                                    verbose=not args.quiet)
+    except ValueError as exc:
+        print(f"physml lecture: {exc}", file=sys.stderr)
+        return 2
+    for ch in results:
+        n_pass = sum(c.passed for c in ch.checks)
+        status = "FAILED" if ch.error else f"{n_pass}/{len(ch.checks)} numbers reproduced"
+        print(f"  {ch.name:<18s} {ch.seconds:7.1f} s  {len(ch.figures)} figures  {status}")
+    print(f"Lecture report ({'quick' if args.quick else 'full'}, {time.perf_counter() - t0:.1f} s): {path.resolve()}")
+    return 1 if any(ch.error for ch in results) else 0
+
+
+def _cmd_ising(args) -> int:
+    import numpy as np
+
+    from .datasets.ising import ising_configurations
+
+    t0 = time.perf_counter()
+    X, T = ising_configurations(L=args.L, temperatures=args.temperatures, n_per_temperature=args.n,
+                                random_state=args.seed, cache=not args.no_cache, n_jobs=args.n_jobs,
+                                verbose=True)
+    out = Path(args.out)
+    tmp = out.with_name(out.name + ".tmp.npz")
+    np.savez_compressed(tmp, X=X, T=T)
+    tmp.replace(out)
+    print(f"{X.shape[0]} configurations of {args.L}x{args.L} spins at {len(set(T.tolist()))} temperatures "
+          f"in {time.perf_counter() - t0:.1f} s -> {out}")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    folder = _repo_folder("benchmarks")
+    sys.argv = [str(folder / "run.py"), *args.cases] + (["--quick"] if args.quick else [])
+    sys.path.insert(0, str(folder))
+    runpy.run_path(str(folder / "run.py"), run_name="__main__")
+    return 0
+
+
+def _cmd_tutorial(args) -> int:
+    folder = _repo_folder("tutorials")
+    matches = sorted(p for p in folder.glob("*.py") if args.name in p.stem)
+    if len(matches) != 1:
+        names = sorted(p.stem for p in folder.glob("*.py"))
+        print(f"physml tutorial: {args.name!r} matches {len(matches)} tutorials; choose one of {names}",
+              file=sys.stderr)
+        return 2
+    runpy.run_path(str(matches[0]), run_name="__main__")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="physml", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("lecture", help="run the lecture chapters and write the HTML report")
+    p.add_argument("--chapters", help="comma-separated chapter names (default: all)")
+    p.add_argument("--quick", action="store_true", help="small sizes, about a minute in all")
+    p.add_argument("--out", default="lecture_report", help="output folder (default: lecture_report)")
+    p.add_argument("--seed", type=int, default=0, help="base seed of every experiment")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_lecture)
+
+    p = sub.add_parser("ising", help="generate 2D Ising configurations (S26) into an .npz file")
+    p.add_argument("--L", type=int, default=40, help="linear lattice size")
+    p.add_argument("--temperatures", type=_parse_range, default=_parse_range("0.25:4.0:0.25"),
+                   help="start:stop:step or a comma-separated list")
+    p.add_argument("--n", type=int, default=10000, help="configurations per temperature")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--out", default="ising.npz")
+    p.set_defaults(func=_cmd_ising)
+
+    p = sub.add_parser("bench", help="run benchmarks/ side by side with the peers")
+    p.add_argument("cases", nargs="*", help="benchmark files to run (default: all)")
+    p.add_argument("--quick", action="store_true")
+    p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("tutorial", help="run a tutorial script from tutorials/")
+    p.add_argument("name")
+    p.set_defaults(func=_cmd_tutorial)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

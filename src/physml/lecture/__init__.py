@@ -1,0 +1,79 @@
+"""The lecture tour: one module per chapter, each reproducing its figures and numbers.
+
+A chapter is any module in this package (other than ``report``) that defines
+``TITLE``, ``ORDER``, ``SYLLABUS`` and ``run(chapter)``; see
+:mod:`physml.lecture.report`. :func:`run_lecture` runs the chosen chapters and
+writes ``index.html``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+import traceback
+from pathlib import Path
+
+from .report import Chapter, write_html
+
+__all__ = ["available_chapters", "run_lecture"]
+
+
+def available_chapters() -> list[str]:
+    """Names of the chapter modules, in lecture order."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name == "report":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "run"):
+            found.append((module.ORDER, info.name))
+    return [name for _, name in sorted(found)]
+
+
+def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, verbose=False):
+    """Run chapters and write the HTML report.
+
+    Parameters
+    ----------
+    chapters : list of str or None
+        Chapter names (see :func:`available_chapters`); None runs all.
+    quick : bool
+        Small sizes: the whole tour in about a minute.
+    out : str or Path
+        Output folder (created).
+    seed : int
+        Base seed of every experiment.
+    verbose : bool
+        Progress bars in a terminal.
+
+    Returns
+    -------
+    path : Path
+        The written ``index.html``.
+    results : list of Chapter
+    """
+    from .. import __version__
+
+    names = available_chapters()
+    if chapters is None:
+        chapters = names
+    unknown = [c for c in chapters if c not in names]
+    if unknown:
+        raise ValueError(f"Unknown chapter(s) {unknown}; available chapters: {names}.")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in sorted(chapters, key=names.index):
+        module = importlib.import_module(f"{__name__}.{name}")
+        ch = Chapter(name=name, title=module.TITLE, quick=quick, seed=seed, out_dir=out,
+                     verbose=verbose, syllabus=getattr(module, "SYLLABUS", ""))
+        t0 = time.perf_counter()
+        try:
+            module.run(ch)
+        except Exception:
+            ch.error = traceback.format_exc()
+        ch.seconds = time.perf_counter() - t0
+        results.append(ch)
+    path = write_html(results, out, quick=quick, seed=seed, version=__version__)
+    return path, results

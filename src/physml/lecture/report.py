@@ -1,0 +1,182 @@
+r"""The lecture report: chapters record figures and reproduced numbers; this module writes the HTML.
+
+A chapter module in :mod:`physml.lecture` defines ``TITLE`` (str), ``ORDER``
+(int, its place in the lecture), ``SYLLABUS`` (the items it covers, e.g.
+"S1-S4") and ``run(chapter)``, which fills the :class:`Chapter` it is given:
+
+>>> def run(ch):
+...     fig, ax = ch.subplots()
+...     ax.plot([0, 1], [0, 1])
+...     ch.figure(fig, "line", title="A line is a line", finding="One sentence on what it shows.")
+...     ch.check("slope", value=1.0, reference=1.0, tol=1e-12, seed=None)
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+__all__ = ["Chapter", "Check", "FigureEntry", "write_html"]
+
+
+@dataclass
+class Check:
+    """A number the lecture reproduces, with its reference value and tolerance."""
+
+    name: str
+    value: float
+    reference: float
+    tol: float
+    seed: int | None = None
+    relative: bool = False
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        err = abs(self.value - self.reference)
+        if self.relative:
+            err /= max(abs(self.reference), 1e-300)
+        return bool(err <= self.tol)
+
+
+@dataclass
+class FigureEntry:
+    """A saved figure: its file, a title stating the finding, and one or two sentences."""
+
+    filename: str
+    title: str
+    finding: str
+
+
+@dataclass
+class Chapter:
+    """What one chapter run produces: figures and checks, written under ``out_dir``.
+
+    Parameters
+    ----------
+    name : str
+        Module name of the chapter (also the prefix of its figure files).
+    title : str
+        Human title.
+    quick : bool
+        Run at a small size (seconds instead of minutes).
+    seed : int
+        Base seed; every random experiment derives its seed from it.
+    out_dir : Path
+        Folder the PNG files go to.
+    verbose : bool
+        Show progress bars (only when stderr is a terminal).
+    """
+
+    name: str
+    title: str
+    quick: bool = False
+    seed: int = 0
+    out_dir: Path = Path(".")
+    verbose: bool = False
+    syllabus: str = ""
+    figures: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def subplots(self, nrows=1, ncols=1, figsize=None, **kwargs):
+        """A new matplotlib figure (no pyplot, no global state) and its axes."""
+        if figsize is None:
+            figsize = (4.8 * ncols, 3.8 * nrows)
+        fig = Figure(figsize=figsize, layout="constrained")
+        axes = fig.subplots(nrows, ncols, **kwargs)
+        return fig, axes
+
+    def figure(self, fig: Figure, name: str, *, title: str, finding: str) -> Path:
+        """Save ``fig`` as ``<chapter>_<name>.png``; ``title`` states the finding, not the data."""
+        fig.suptitle(title)
+        filename = f"{self.name}_{name}.png"
+        path = Path(self.out_dir) / filename
+        fig.savefig(path, dpi=110)
+        self.figures.append(FigureEntry(filename, title, finding))
+        return path
+
+    def check(self, name, value, reference, tol, *, seed=None, relative=False, note=""):
+        """Record a reproduced number against its reference; returns the :class:`Check`."""
+        c = Check(name, float(value), float(reference), float(tol), seed, relative, note)
+        self.checks.append(c)
+        return c
+
+    def note(self, text: str) -> None:
+        """A paragraph of text under the chapter's title."""
+        self.notes.append(text)
+
+    def progress(self, iterable, desc: str = "", total=None):
+        """Wrap ``iterable`` in a tqdm bar when verbose and in a terminal."""
+        if self.verbose and sys.stderr.isatty():
+            from tqdm.auto import tqdm
+
+            return tqdm(iterable, desc=f"{self.name}: {desc}", total=total, leave=False)
+        return iterable
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px solid #aaa; }
+table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; }
+th { background: #f0f0f0; } .pass { color: #17702b; font-weight: bold; } .fail { color: #b00020; font-weight: bold; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.95em; } .err { background: #fee; padding: 1em; white-space: pre-wrap; }
+.meta { color: #666; font-size: 0.9em; }
+"""
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def write_html(chapters: list[Chapter], out_dir: Path, *, quick: bool, seed: int, version: str) -> Path:
+    """Write ``out_dir/index.html`` for the chapters that ran; returns its path."""
+    e = html.escape
+    n_checks = sum(len(c.checks) for c in chapters)
+    n_pass = sum(ch.passed for c in chapters for ch in c.checks)
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>physml lecture report</title><style>{_CSS}</style></head><body>",
+        "<h1>Topical Lectures on Machine Learning, reproduced by physml</h1>",
+        f"<p class='meta'>physml {e(version)}; {'quick' if quick else 'full'} size; base seed {seed}; "
+        f"{n_pass} of {n_checks} reproduced numbers within tolerance; generated {time.strftime('%Y-%m-%d %H:%M')}.</p>",
+        "<ol>",
+    ]
+    parts += [f"<li><a href='#{e(c.name)}'>{e(c.title)}</a> ({e(c.syllabus)})</li>" for c in chapters]
+    parts.append("</ol>")
+    for c in chapters:
+        parts.append(f"<h2 id='{e(c.name)}'>{e(c.title)} <span class='meta'>({e(c.syllabus)}, {c.seconds:.1f} s)</span></h2>")
+        if c.error:
+            parts.append(f"<div class='err'>This chapter failed:\n{e(c.error)}</div>")
+        parts += [f"<p>{e(n)}</p>" for n in c.notes]
+        if c.checks:
+            parts.append("<table><tr><th>quantity</th><th>physml</th><th>reference</th><th>tolerance</th>"
+                         "<th>seed</th><th>result</th><th>note</th></tr>")
+            for ch in c.checks:
+                tol = f"{_fmt(ch.tol)}{' (relative)' if ch.relative else ''}"
+                status = "<span class='pass'>pass</span>" if ch.passed else "<span class='fail'>FAIL</span>"
+                parts.append(
+                    f"<tr><td>{e(ch.name)}</td><td>{_fmt(ch.value)}</td><td>{_fmt(ch.reference)}</td>"
+                    f"<td>{tol}</td><td>{'' if ch.seed is None else ch.seed}</td><td>{status}</td><td>{e(ch.note)}</td></tr>"
+                )
+            parts.append("</table>")
+        for f in c.figures:
+            parts.append(
+                f"<figure><img src='{e(f.filename)}' alt='{e(f.title)}'>"
+                f"<figcaption><b>{e(f.title)}.</b> {e(f.finding)}</figcaption></figure>"
+            )
+    parts.append("</body></html>")
+    path = Path(out_dir) / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
