@@ -16,6 +16,7 @@ what was expected.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import numbers
 import warnings
@@ -37,6 +38,8 @@ __all__ = [
     "check_is_fitted",
     "check_random_state",
     "check_scalar",
+    "clone",
+    "is_classifier",
 ]
 
 
@@ -323,6 +326,40 @@ def check_is_fitted(estimator, attributes=None):
             f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
             "appropriate arguments before using this estimator."
         )
+
+
+def clone(estimator):
+    """A new, unfitted estimator with the same parameters.
+
+    ``type(est)(**est.get_params(deep=False))``, where parameters that are
+    estimators are cloned in turn and every other parameter is deep-copied (a
+    ``numpy.random.Generator`` passed as ``random_state`` is copied, so every
+    clone starts from the same stream). Works for any object with
+    ``get_params`` (scikit-learn estimators included) and for lists and tuples
+    of them.
+
+    Parameters
+    ----------
+    estimator : Estimator, or list/tuple/set of them
+
+    Returns
+    -------
+    Estimator
+    """
+    if isinstance(estimator, (list, tuple, set, frozenset)):
+        return type(estimator)(clone(e) for e in estimator)
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return copy.deepcopy(estimator)
+    params = {k: clone(v) for k, v in estimator.get_params(deep=False).items()}
+    return type(estimator)(**params)
+
+
+def is_classifier(estimator) -> bool:
+    """True for classifiers: physml ones by their mixin, others by their scikit-learn tags."""
+    if isinstance(estimator, Estimator) or hasattr(estimator, "_estimator_type"):
+        return getattr(estimator, "_estimator_type", None) == "classifier"
+    tags = getattr(estimator, "__sklearn_tags__", None)
+    return tags is not None and tags().estimator_type == "classifier"
 
 
 # ---------------------------------------------------------------------------
