@@ -1,0 +1,460 @@
+r"""Least-squares, ridge and polynomial regression (S2, S4).
+
+The slides fit a model :math:`f(x; \theta)` by minimising the sum of squared
+residuals (S2), and regularise it with weight decay (S4):
+
+.. math::
+
+    \hat\theta = \arg\min_\theta \sum_{i=1}^n (y_i - f(x_i; \theta))^2
+                 + \alpha\, \theta^T \theta .
+
+The slide writes the cost per sample, :math:`C(\theta) = \frac1n \sum_i (y_i -
+f(x_i;\theta))^2 + \lambda \theta^T\theta`; both have the same minimiser when
+:math:`\alpha = n\lambda`. physml uses :math:`\alpha` (scikit-learn's
+convention) so that its numbers can be compared with scikit-learn's.
+
+One solver serves all three estimators and never forms the normal equations
+:math:`X^T X` (which would square the condition number):
+
+1. the design matrix and the targets, side by side, :math:`A = [X \mid Y]`, are
+   reduced to the triangular factor :math:`R` of their QR decomposition, one
+   block of rows at a time (TSQR: the R factors of the blocks are stacked and
+   factorised again), so memory stays bounded for any n;
+2. since :math:`A = Q R` with :math:`R = \begin{pmatrix} R_X & Z \\ 0 & T
+   \end{pmatrix}`, the residual is :math:`\lVert Y - X\theta\rVert^2 =
+   \lVert Z - R_X\theta\rVert^2 + \lVert T\rVert^2`, so the n-row problem becomes
+   a (p x p) one;
+3. the penalty is added as extra rows :math:`\sqrt{\alpha} D` (D marks the
+   penalised coefficients) and the small system is solved by an SVD-based
+   least squares (minimum-norm solution when the design is rank deficient).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..base import Estimator, RegressorMixin, check_scalar, check_X_y
+
+__all__ = ["LinearRegression", "Ridge", "PolynomialRegression"]
+
+# Rows per TSQR block: about 2 MiB of float64, so a block stays in cache.
+_BLOCK_BYTES = 2**21
+
+
+def _block_rows(n_cols):
+    return max(256, _BLOCK_BYTES // (8 * n_cols))
+
+
+def _tsqr_r(make_block, n, n_cols):
+    r"""Triangular factor R of the QR decomposition of a tall matrix given in row blocks.
+
+    Parameters
+    ----------
+    make_block : callable
+        ``make_block(start, stop)`` returns rows ``start:stop`` of the matrix A,
+        an ndarray of shape (stop - start, n_cols).
+    n : int
+        Number of rows of A.
+    n_cols : int
+        Number of columns of A.
+
+    Returns
+    -------
+    R : ndarray of shape (min(n, n_cols), n_cols)
+        Upper triangular, A^T A = R^T R (up to the signs of its rows).
+
+    Notes
+    -----
+    TSQR: :math:`A = [A_1; \dots; A_m]`, :math:`A_k = Q_k R_k`, then
+    :math:`[R_1; \dots; R_m] = Q' R`. Cost :math:`2 n c^2` flops for c columns,
+    Householder-stable like one QR of A.
+    """
+    rows = _block_rows(n_cols)
+    if n <= rows:
+        return np.linalg.qr(make_block(0, n), mode="r")
+    stacked = [np.linalg.qr(make_block(s, min(s + rows, n)), mode="r") for s in range(0, n, rows)]
+    return np.linalg.qr(np.vstack(stacked), mode="r")
+
+
+def _solve_reduced(R, p, alpha, penalised):
+    r"""Solve :math:`\min_\theta \lVert Z - R_X\theta\rVert^2 + \alpha \lVert D\theta\rVert^2` from R of [X | Y].
+
+    Inputs assumed validated.
+
+    Parameters
+    ----------
+    R : ndarray of shape (r, p + k)
+        Triangular factor of the QR decomposition of [X | Y].
+    p : int
+        Number of columns of X.
+    alpha : float
+        Penalty strength, >= 0.
+    penalised : ndarray of bool, shape (p,)
+        Which coefficients the penalty acts on (the diagonal of D).
+
+    Returns
+    -------
+    theta : ndarray of shape (p, k)
+    singular : ndarray
+        Singular values of the system solved (those of X when alpha = 0).
+    rank : int
+        Its numerical rank.
+    """
+    R_X, Z = R[:p, :p], R[:p, p:]
+    if alpha > 0:
+        R_X = np.vstack([R_X, np.diag(np.sqrt(alpha) * penalised.astype(np.float64))])
+        Z = np.vstack([Z, np.zeros((p, Z.shape[1]))])
+    theta, _, rank, singular = np.linalg.lstsq(R_X, Z, rcond=None)
+    return theta, singular, int(rank)
+
+
+def _fit_linear(X, Y, alpha, fit_intercept):
+    r"""Ridge (alpha > 0) or least squares (alpha = 0) on (X, Y), intercept not penalised.
+
+    Inputs assumed validated: X (n, p) float64, Y (n, k) float64.
+    The intercept is handled by centring, :math:`\theta_0 = \langle y\rangle -
+    \langle x\rangle^T \theta`, which is the exact minimiser over an
+    unpenalised intercept.
+    """
+    n, p = X.shape
+    k = Y.shape[1]
+    if fit_intercept:
+        x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+    else:
+        x_mean, y_mean = np.zeros(p), np.zeros(k)
+
+    def block(start, stop):
+        A = np.empty((stop - start, p + k))
+        np.subtract(X[start:stop], x_mean, out=A[:, :p])
+        np.subtract(Y[start:stop], y_mean, out=A[:, p:])
+        return A
+
+    R = _tsqr_r(block, n, p + k)
+    theta, singular, rank = _solve_reduced(R, p, alpha, np.ones(p, dtype=bool))
+    intercept = y_mean - x_mean @ theta
+    return theta, intercept, singular, rank
+
+
+class _LinearModel(RegressorMixin, Estimator):
+    """Shared fit/predict of :class:`LinearRegression` and :class:`Ridge` (not public)."""
+
+    def _fit(self, X, y, alpha):
+        check_scalar(self.fit_intercept, "fit_intercept", (bool, np.bool_))
+        X, y = check_X_y(X, y, multi_output=True)
+        Y = y.reshape(len(y), -1)
+        theta, intercept, singular, rank = _fit_linear(X, Y, alpha, bool(self.fit_intercept))
+        if y.ndim == 1:
+            self.coef_, self.intercept_ = theta[:, 0], float(intercept[0])
+        else:
+            self.coef_, self.intercept_ = theta.T.copy(), intercept
+        self.n_features_in_ = X.shape[1]
+        self.singular_, self.rank_ = singular, rank
+        self.solver_ = "tsqr"
+        return self
+
+    def predict(self, X):
+        """Predictions f(X) = X theta + theta_0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        X = self._validate_X_predict(X)
+        return X @ self.coef_.T + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class LinearRegression(_LinearModel):
+    r"""Ordinary least squares (S2): the degree-1 model of the slides, in any dimension.
+
+    .. math::
+
+        \hat\theta = \arg\min_{\theta, \theta_0}
+            \sum_{i=1}^n (y_i - \theta_0 - x_i^T\theta)^2 .
+
+    For one feature this is the closed form of the slides,
+    :math:`\hat\theta_1 = (\langle xy\rangle - \langle x\rangle\langle y\rangle)
+    / (\langle x^2\rangle - \langle x\rangle^2)`,
+    :math:`\hat\theta_0 = \langle y\rangle - \hat\theta_1\langle x\rangle`.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default True
+        Fit :math:`\theta_0`; if False the model passes through the origin.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_outputs, n_features)
+        :math:`\theta`.
+    intercept_ : float or ndarray of shape (n_outputs,)
+        :math:`\theta_0`.
+    singular_ : ndarray
+        Singular values of the (centred) design matrix.
+    rank_ : int
+        Its numerical rank; below n_features the minimum-norm solution is returned.
+    solver_ : str
+        ``"tsqr"``: blocked Householder QR, then an SVD least squares of the small system.
+    n_features_in_ : int
+
+    Notes
+    -----
+    Never forms :math:`X^T X`; see the module docstring. Cost
+    :math:`2n(p + k)^2` flops for p features and k outputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0], [1.0], [2.0]])
+    >>> LinearRegression().fit(x, [1.0, 3.0, 5.0]).coef_
+    array([2.])
+    """
+
+    def __init__(self, fit_intercept=True):
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        """Fit by least squares.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, 0.0)
+
+
+class Ridge(_LinearModel):
+    r"""Ridge regression, L2 (weight-decay) regularisation (S4).
+
+    .. math::
+
+        \hat\theta = \arg\min_{\theta, \theta_0}
+            \sum_{i=1}^n (y_i - \theta_0 - x_i^T\theta)^2 + \alpha\, \theta^T\theta,
+
+    the slide's :math:`C(\theta) = \frac1n\sum_i (\dots)^2 + \lambda\theta^T\theta`
+    with :math:`\alpha = n\lambda`. The intercept :math:`\theta_0` is not
+    penalised (as in scikit-learn), so shifting y shifts only :math:`\theta_0`.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Penalty strength, >= 0.
+    fit_intercept : bool, default True
+        Fit an unpenalised :math:`\theta_0`.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_outputs, n_features)
+    intercept_ : float or ndarray of shape (n_outputs,)
+    singular_ : ndarray
+        Singular values of the penalised system :math:`[X_c; \sqrt\alpha I]`.
+    rank_ : int
+    solver_ : str
+        ``"tsqr"``: blocked Householder QR of [X | Y], then an SVD least squares of
+        :math:`[R_X; \sqrt\alpha I]\theta = [Z; 0]` (never the normal equations).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> Ridge(alpha=2.0).fit(X, [0.0, 2.0, 4.0]).coef_  # 2 * 2 / (2 + 2)
+    array([1.])
+    """
+
+    def __init__(self, alpha=1.0, fit_intercept=True):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        """Fit the penalised least squares.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
+        if not np.isfinite(self.alpha):
+            raise ValueError(f"alpha must be finite, got {self.alpha}.")
+        return self._fit(X, y, float(self.alpha))
+
+
+def _horner(coef, t):
+    r"""Evaluate :math:`\sum_j c_j t^j` as :math:`c_0 + t(c_1 + t(c_2 + \dots))` (Horner)."""
+    out = np.full(t.shape, coef[-1])
+    for c in coef[-2::-1]:
+        out *= t
+        out += c
+    return out
+
+
+class PolynomialRegression(RegressorMixin, Estimator):
+    r"""Polynomial regression in one variable (S2), optionally with weight decay (S4).
+
+    .. math::
+
+        f_\alpha(x; \theta) = \sum_{j=0}^{N} \theta_j x^j .
+
+    To keep the least-squares problem well conditioned, x is first mapped to
+    :math:`t = (2x - x_\mathrm{max} - x_\mathrm{min}) / (x_\mathrm{max} -
+    x_\mathrm{min}) \in [-1, 1]` with the training range, the Vandermonde matrix
+    :math:`V_{ij} = t_i^j` is reduced by blocked Householder QR (never
+    :math:`V^TV`), and the coefficients :math:`c_j` of :math:`f = \sum_j c_j t^j`
+    minimise
+
+    .. math::
+
+        \sum_i (y_i - \sum_j c_j t_i^j)^2 + \alpha \sum_{j \ge 1} c_j^2 ,
+
+    (the constant term is not penalised). The slide's coefficients
+    :math:`\theta_j` in powers of x are recovered exactly by expanding
+    :math:`t = a x + b`.
+
+    Parameters
+    ----------
+    degree : int, default 3
+        N, the highest power; >= 0.
+    alpha : float, default 0.0
+        Weight-decay strength on the scaled coefficients :math:`c_1..c_N`; >= 0.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (degree + 1,)
+        :math:`\theta_0, \dots, \theta_N` in the original monomial basis (the
+        reverse of ``numpy.polyfit``'s order).
+    scaled_coef_ : ndarray of shape (degree + 1,)
+        :math:`c_0, \dots, c_N` in powers of the scaled t; what ``predict`` uses.
+    x_range_ : tuple of float
+        :math:`(x_\mathrm{min}, x_\mathrm{max})` of the training data.
+    x_scale_ : tuple of float
+        (a, b) of the map t = a x + b.
+    singular_ : ndarray
+        Singular values of the (penalised) scaled Vandermonde system.
+    rank_ : int
+    solver_ : str
+        ``"tsqr"``.
+    n_features_in_ : int
+        Always 1.
+
+    Notes
+    -----
+    Fitting costs :math:`2n(N + 2)^2` flops; prediction evaluates the
+    polynomial in t by Horner's rule (N multiply-adds per point), which is
+    accurate where the monomial expansion in x would cancel. ``coef_`` in x is
+    for reading off the physics (e.g. the slope 2 of f(x) = 2x); at high degree
+    on a range far from [-1, 1] it is ill conditioned by nature.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.linspace(0, 1, 20)
+    >>> model = PolynomialRegression(degree=2).fit(x, 1 + 2 * x - 3 * x**2)
+    >>> np.round(model.coef_, 10)
+    array([ 1.,  2., -3.])
+    """
+
+    def __init__(self, degree=3, alpha=0.0):
+        self.degree = degree
+        self.alpha = alpha
+
+    @staticmethod
+    def _as_column(X):
+        # x may come as shape (n,) or (n, 1); check_X_y / check_array do the rest
+        return np.reshape(X, (-1, 1)) if np.ndim(X) == 1 else X
+
+    def _check_one_feature(self, X):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"PolynomialRegression models a function of one variable x, but X has {X.shape[1]} "
+                "features; pass x with shape (n,) or (n, 1)."
+            )
+
+    def fit(self, X, y):
+        """Fit the polynomial by least squares on the scaled Vandermonde matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, 1)
+            The independent variable x.
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        check_scalar(self.degree, "degree", numbers.Integral, min_val=0)
+        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
+        if not np.isfinite(self.alpha):
+            raise ValueError(f"alpha must be finite, got {self.alpha}.")
+        X, y = check_X_y(self._as_column(X), y)
+        self._check_one_feature(X)
+        N, x = int(self.degree), X[:, 0]
+        x_min, x_max = float(x.min()), float(x.max())
+        # t = a x + b maps [x_min, x_max] onto [-1, 1]; a single point maps to t = 0
+        a = 2.0 / (x_max - x_min) if x_max > x_min else 1.0
+        b = -(x_max + x_min) / (x_max - x_min) if x_max > x_min else -x_min
+
+        def block(start, stop):
+            V = np.empty((stop - start, N + 2), order="F")
+            V[:, 0] = 1.0
+            if N >= 1:
+                np.multiply(x[start:stop], a, out=V[:, 1])
+                V[:, 1] += b
+            for j in range(2, N + 1):
+                np.multiply(V[:, j - 1], V[:, 1], out=V[:, j])  # t^j = t^(j-1) t
+            V[:, N + 1] = y[start:stop]
+            return V
+
+        R = _tsqr_r(block, len(x), N + 2)
+        penalised = np.arange(N + 1) >= 1
+        c, self.singular_, self.rank_ = _solve_reduced(R, N + 1, float(self.alpha), penalised)
+        self.scaled_coef_ = c[:, 0]
+        self.coef_ = self._to_monomials(self.scaled_coef_, a, b)
+        self.x_range_ = (x_min, x_max)
+        self.x_scale_ = (a, b)
+        self.n_features_in_ = 1
+        self.solver_ = "tsqr"
+        return self
+
+    @staticmethod
+    def _to_monomials(c, a, b):
+        r"""Coefficients in x of :math:`\sum_j c_j (a x + b)^j`, by Horner's rule on polynomials."""
+        theta = np.array([c[-1]])
+        for c_j in c[-2::-1]:
+            theta = np.convolve(theta, [b, a])  # multiply by (b + a x)
+            theta[0] += c_j
+        return theta
+
+    def predict(self, X):
+        """Evaluate the fitted polynomial at x (Horner's rule in the scaled variable).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, 1)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        X = self._validate_X_predict(self._as_column(X))
+        a, b = self.x_scale_
+        return _horner(self.scaled_coef_, a * X[:, 0] + b)
