@@ -1,0 +1,60 @@
+r"""Neural networks from their equations (S12-S21).
+
+- Layers with explicit forward and back-propagation: :class:`Dense`, the
+  activations :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`, :class:`LeakyReLU`,
+  :class:`ELU`, :class:`Softmax`, and :class:`Dropout`, :class:`Flatten`.
+- Costs: :class:`MSELoss`, :class:`BinaryCrossEntropy`, :class:`CrossEntropy`
+  (S15) and :class:`FunctionalLoss` (S17, data that are integrals of the network).
+- Initialisers (S18) in :mod:`physml.nn.initializers`.
+- :class:`Sequential` networks trained by the optimisers of :mod:`physml.optim`.
+- :func:`gradient_check`: back-propagation against finite differences.
+"""
+
+from .gradcheck import gradient_check, numerical_gradient, relative_error
+from .initializers import INITIALIZERS, get_initializer
+from .layers import (
+    ACTIVATIONS,
+    ELU,
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+)
+from .losses import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, Loss, MSELoss, log_softmax, softmax
+from .network import Sequential
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "Activation",
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "Dense",
+    "Dropout",
+    "ELU",
+    "Flatten",
+    "FunctionalLoss",
+    "Layer",
+    "LeakyReLU",
+    "Loss",
+    "MSELoss",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "get_activation",
+    "get_initializer",
+    "gradient_check",
+    "log_softmax",
+    "numerical_gradient",
+    "relative_error",
+    "softmax",
+]
