@@ -1,0 +1,321 @@
+"""LinearRegression, Ridge and PolynomialRegression (S2, S4) against closed forms, NumPy and scikit-learn."""
+
+import numpy as np
+import pytest
+
+from physml.base import NotFittedError, clone
+from physml.datasets import noisy_law
+from physml.datasets.laws import LAW_COEFFICIENTS
+from physml.linear import LinearRegression, PolynomialRegression, Ridge
+from physml.linear import regression as reg
+
+
+def _scaled_vander(x, degree):
+    t = (2 * x - x.max() - x.min()) / (x.max() - x.min())
+    return np.vander(t, degree + 1, increasing=True)
+
+
+# ---------------------------------------------------------------------------
+# LinearRegression (S2)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_linear_regression_matches_degree_one_closed_form(seed):
+    x, y = noisy_law("linear", n=40, sigma=0.3, random_state=seed)
+    theta_1 = (np.mean(x * y) - x.mean() * y.mean()) / (np.mean(x**2) - x.mean() ** 2)
+    theta_0 = y.mean() - theta_1 * x.mean()
+    model = LinearRegression().fit(x[:, None], y)
+    assert model.coef_.shape == (1,)
+    assert model.coef_[0] == pytest.approx(theta_1, rel=1e-12, abs=1e-12)
+    assert model.intercept_ == pytest.approx(theta_0, rel=1e-12, abs=1e-12)
+    assert model.solver_ == "tsqr"
+
+
+def test_linear_regression_matches_sklearn_closed_form(sklearn):
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+    x, y = noisy_law("linear", n=60, sigma=0.3, random_state=4)
+    ours = LinearRegression().fit(x[:, None], y)
+    theirs = SkLinearRegression().fit(x[:, None], y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_outputs", [0, 1, 3])
+def test_linear_regression_matches_sklearn_multivariate(sklearn, rng, fit_intercept, n_outputs):
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+    X = rng.normal(size=(80, 5)) + 3.0
+    shape = (80,) if n_outputs == 0 else (80, n_outputs)
+    y = rng.normal(size=shape) + 2.0
+    ours = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    theirs = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    assert ours.coef_.shape == theirs.coef_.shape
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10, atol=1e-12)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), rel=1e-10)
+
+
+def test_linear_regression_rank_deficient_gives_minimum_norm(sklearn, rng):
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+    X = rng.normal(size=(30, 3))
+    X = np.column_stack([X, X[:, 0]])  # duplicated column: rank 3 of 4
+    y = rng.normal(size=30)
+    ours = LinearRegression().fit(X, y)
+    theirs = SkLinearRegression().fit(X, y)
+    assert ours.rank_ == 3
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+    assert ours.coef_[0] == pytest.approx(ours.coef_[3], rel=1e-12)
+
+
+def test_linear_regression_through_origin_closed_form(rng):
+    x = rng.uniform(size=25)
+    y = 2 * x + rng.normal(scale=0.1, size=25)
+    model = LinearRegression(fit_intercept=False).fit(x[:, None], y)
+    # theta = <xy> / <x^2> without an intercept
+    assert model.coef_[0] == pytest.approx(np.dot(x, y) / np.dot(x, x), rel=1e-12)
+    assert model.intercept_ == 0.0
+
+
+def test_tsqr_blocks_equal_one_qr(monkeypatch, rng):
+    X = rng.normal(size=(5000, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 3.0]) + rng.normal(size=5000)
+    whole = LinearRegression().fit(X, y)
+    monkeypatch.setattr(reg, "_BLOCK_BYTES", 8 * 5 * 300)  # 300-row blocks: 17 of them
+    assert reg._block_rows(5) == 300
+    blocked = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-12)
+    np.testing.assert_allclose(blocked.intercept_, whole.intercept_, rtol=1e-12)
+    # and the blocked R reproduces A^T A
+    R = reg._tsqr_r(lambda s, e: X[s:e], len(X), 4)
+    np.testing.assert_allclose(R.T @ R, X.T @ X, rtol=1e-11)
+
+
+# ---------------------------------------------------------------------------
+# Ridge (S4)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.1, 1.0, 10.0, 1e3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_outputs", [0, 2])
+def test_ridge_matches_sklearn(sklearn, rng, alpha, fit_intercept, n_outputs):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X = rng.normal(size=(120, 6)) + 1.5
+    shape = (120,) if n_outputs == 0 else (120, n_outputs)
+    y = rng.normal(size=shape) + X[:, :1] * (1.0 if n_outputs else 0.0) - 4.0
+    ours = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    theirs = SkRidge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    assert ours.coef_.shape == theirs.coef_.shape
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-8, atol=1e-10)
+
+
+def test_ridge_matches_closed_form_on_centred_data(rng):
+    X = rng.normal(size=(50, 4))
+    y = rng.normal(size=50)
+    alpha = 2.5
+    Xc, yc = X - X.mean(0), y - y.mean()
+    theta = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(4), Xc.T @ yc)
+    model = Ridge(alpha=alpha).fit(X, y)
+    np.testing.assert_allclose(model.coef_, theta, rtol=1e-12)
+    assert model.intercept_ == pytest.approx(y.mean() - X.mean(0) @ theta, rel=1e-12)
+
+
+def test_ridge_intercept_is_not_penalised(rng):
+    X = rng.normal(size=(40, 3))
+    y = rng.normal(size=40)
+    a = Ridge(alpha=5.0).fit(X, y)
+    b = Ridge(alpha=5.0).fit(X, y + 100.0)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    assert b.intercept_ == pytest.approx(a.intercept_ + 100.0, rel=1e-13)
+
+
+def test_ridge_shrinks_towards_zero_and_alpha_zero_is_least_squares(rng):
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([2.0, -1.0, 0.5]) + rng.normal(scale=0.1, size=60)
+    norms = [np.linalg.norm(Ridge(alpha=a).fit(X, y).coef_) for a in (0.0, 1.0, 10.0, 100.0, 1e4)]
+    assert all(n1 > n2 for n1, n2 in zip(norms, norms[1:]))
+    np.testing.assert_allclose(Ridge(alpha=0.0).fit(X, y).coef_, LinearRegression().fit(X, y).coef_, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# PolynomialRegression (S2, S4)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("law", ["linear", "poly10"])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_degree_ten_fit_equals_numpy_polyfit(law, seed):
+    x, y = noisy_law(law, n=300, sigma=0.2, random_state=seed)
+    model = PolynomialRegression(degree=10).fit(x, y)
+    theta_np = np.polyfit(x, y, 10)[::-1]
+    scale = np.max(np.abs(theta_np))
+    np.testing.assert_allclose(model.coef_, theta_np, rtol=0, atol=1e-8 * scale)
+    x_test = np.linspace(0, 1, 101)
+    np.testing.assert_allclose(model.predict(x_test), np.polyval(theta_np[::-1], x_test), rtol=1e-8, atol=1e-10)
+
+
+def test_noise_free_law_coefficients_recovered():
+    x, y = noisy_law("poly10", n=200, sigma=0.0, random_state=1)
+    model = PolynomialRegression(degree=10).fit(x, y)
+    np.testing.assert_allclose(model.coef_, LAW_COEFFICIENTS["poly10"], rtol=0, atol=1e-8)
+    assert model.rank_ == 11
+
+
+def test_monomial_coefficients_reproduce_scaled_prediction(rng):
+    x = rng.uniform(-3, 5, size=80)
+    y = np.sin(x) + rng.normal(scale=0.1, size=80)
+    model = PolynomialRegression(degree=6).fit(x, y)
+    x_test = np.linspace(-3, 5, 50)
+    a, b = model.x_scale_
+    np.testing.assert_allclose(a * x.min() + b, -1.0, atol=1e-15)
+    np.testing.assert_allclose(a * x.max() + b, 1.0, atol=1e-15)
+    # Horner in t versus the expansion in powers of x
+    np.testing.assert_allclose(
+        model.predict(x_test), np.polynomial.polynomial.polyval(x_test, model.coef_), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        model.predict(x_test), np.polynomial.polynomial.polyval(a * x_test + b, model.scaled_coef_), rtol=1e-13
+    )
+
+
+@pytest.mark.parametrize("alpha", [1e-4, 0.1, 3.0])
+def test_polynomial_ridge_equals_closed_form_on_scaled_vandermonde(rng, alpha):
+    x = rng.uniform(size=70)
+    y = 2 * x + rng.normal(scale=0.3, size=70)
+    V = _scaled_vander(x, 8)
+    D = np.diag([0.0] + [1.0] * 8)  # the constant term is not penalised
+    c = np.linalg.solve(V.T @ V + alpha * D, V.T @ y)
+    model = PolynomialRegression(degree=8, alpha=alpha).fit(x, y)
+    np.testing.assert_allclose(model.scaled_coef_, c, rtol=1e-8, atol=1e-10)
+
+
+def test_polynomial_ridge_equals_sklearn_ridge_on_scaled_powers(sklearn, rng):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    x = rng.uniform(size=90)
+    y = np.cos(3 * x) + rng.normal(scale=0.2, size=90)
+    V = _scaled_vander(x, 7)
+    theirs = SkRidge(alpha=0.5).fit(V[:, 1:], y)
+    ours = PolynomialRegression(degree=7, alpha=0.5).fit(x[:, None], y)
+    np.testing.assert_allclose(ours.scaled_coef_[1:], theirs.coef_, rtol=1e-8, atol=1e-10)
+    assert ours.scaled_coef_[0] == pytest.approx(theirs.intercept_, rel=1e-8)
+
+
+def test_polynomial_matches_sklearn_pipeline(sklearn):
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+
+    x, y = noisy_law("poly10", n=500, sigma=0.5, random_state=2)
+    ours = PolynomialRegression(degree=5).fit(x, y)
+    theirs = make_pipeline(PolynomialFeatures(5), SkLinearRegression()).fit(x[:, None], y)
+    x_test = np.linspace(0, 1, 33)[:, None]
+    np.testing.assert_allclose(ours.predict(x_test), theirs.predict(x_test), rtol=1e-9, atol=1e-10)
+    assert ours.score(x, y) == pytest.approx(theirs.score(x[:, None], y), rel=1e-10)
+
+
+def test_degree_zero_is_the_mean_and_one_point_is_a_constant(rng):
+    x = rng.uniform(size=20)
+    y = rng.normal(size=20)
+    np.testing.assert_allclose(PolynomialRegression(degree=0).fit(x, y).predict([0.3, 2.0]), y.mean(), rtol=1e-13)
+    model = PolynomialRegression(degree=3).fit([0.5, 0.5, 0.5], [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(model.predict([0.5, 7.0]), 2.0, rtol=1e-13)
+    assert model.rank_ == 1
+
+
+def test_polynomial_accepts_column_and_flat_x(rng):
+    x = rng.uniform(size=30)
+    y = x**2
+    a = PolynomialRegression(degree=2).fit(x, y)
+    b = PolynomialRegression(degree=2).fit(x[:, None], y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.predict(x), b.predict(x[:, None]))
+    assert a.n_features_in_ == 1
+
+
+def test_polynomial_blocked_fit_equals_one_block(monkeypatch, rng):
+    x = rng.uniform(size=4000)
+    y = np.exp(x) + rng.normal(scale=0.01, size=4000)
+    whole = PolynomialRegression(degree=6, alpha=0.01).fit(x, y)
+    monkeypatch.setattr(reg, "_BLOCK_BYTES", 8 * 8 * 256)
+    blocked = PolynomialRegression(degree=6, alpha=0.01).fit(x, y)
+    np.testing.assert_allclose(blocked.scaled_coef_, whole.scaled_coef_, rtol=1e-11, atol=1e-13)
+
+
+# ---------------------------------------------------------------------------
+# Contract and bad input
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Model", [LinearRegression, Ridge, PolynomialRegression])
+def test_predict_before_fit_raises(Model):
+    with pytest.raises(NotFittedError):
+        Model().predict([[0.0]])
+
+
+@pytest.mark.parametrize(
+    "model, exc, match",
+    [
+        (Ridge(alpha=-1.0), ValueError, "alpha must be >= 0"),
+        (Ridge(alpha=float("nan")), ValueError, "alpha"),
+        (Ridge(alpha="strong"), TypeError, "alpha"),
+        (Ridge(fit_intercept="yes"), TypeError, "fit_intercept"),
+        (LinearRegression(fit_intercept=1), TypeError, "fit_intercept"),
+        (PolynomialRegression(degree=-1), ValueError, "degree must be >= 0"),
+        (PolynomialRegression(degree=2.5), TypeError, "degree"),
+        (PolynomialRegression(alpha=-0.5), ValueError, "alpha must be >= 0"),
+        (PolynomialRegression(alpha=float("inf")), ValueError, "alpha must be finite"),
+    ],
+)
+def test_bad_hyperparameters_are_named(model, exc, match):
+    with pytest.raises(exc, match=match):
+        model.fit(np.arange(5.0)[:, None], np.arange(5.0))
+
+
+def test_polynomial_rejects_several_features():
+    with pytest.raises(ValueError, match="X has 2 features"):
+        PolynomialRegression().fit(np.ones((5, 2)), np.arange(5.0))
+    model = PolynomialRegression(degree=1).fit(np.arange(5.0), np.arange(5.0))
+    with pytest.raises(ValueError, match="X has 2 features"):
+        model.predict(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("Model", [LinearRegression, Ridge, PolynomialRegression])
+def test_bad_data_is_named(Model):
+    with pytest.raises(ValueError, match="NaN"):
+        Model().fit([[0.0], [np.nan], [1.0]], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        Model().fit([[0.0], [1.0], [2.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="y is None"):
+        Model().fit([[0.0], [1.0]], None)
+    with pytest.raises(TypeError, match="numbers"):
+        Model().fit([["a"], ["b"]], [0.0, 1.0])
+
+
+def test_polynomial_rejects_multioutput_y():
+    with pytest.raises(ValueError, match="1d array"):
+        PolynomialRegression().fit(np.arange(6.0), np.ones((6, 2)))
+
+
+def test_wrong_number_of_features_at_predict(rng):
+    model = Ridge().fit(rng.normal(size=(10, 3)), rng.normal(size=10))
+    with pytest.raises(ValueError, match="X has 2 features, but Ridge is expecting 3"):
+        model.predict(rng.normal(size=(4, 2)))
+
+
+def test_clone_and_params_roundtrip(sklearn):
+    from sklearn.base import clone as sk_clone
+
+    model = PolynomialRegression(degree=5, alpha=0.1)
+    assert model.get_params() == {"degree": 5, "alpha": 0.1}
+    assert sk_clone(model).get_params() == model.get_params()
+    assert clone(Ridge(alpha=3.0)).alpha == 3.0
+    assert repr(Ridge(alpha=3.0)) == "Ridge(alpha=3.0)"
