@@ -319,3 +319,43 @@ def test_clone_and_params_roundtrip(sklearn):
     assert sk_clone(model).get_params() == model.get_params()
     assert clone(Ridge(alpha=3.0)).alpha == 3.0
     assert repr(Ridge(alpha=3.0)) == "Ridge(alpha=3.0)"
+
+
+# The one-feature version of scikit-learn's generic checks that PolynomialRegression
+# cannot take (they feed several features; see _check_estimator_expected_failed).
+
+
+def test_polynomial_contract_on_one_feature(rng):
+    x = rng.uniform(-1, 2, size=40)
+    y = x**3 - x + rng.normal(scale=0.05, size=40)
+    x_ro = x.copy()
+    x_ro.setflags(write=False)
+    model = PolynomialRegression(degree=4, alpha=0.01)
+    params = model.get_params()
+    assert model.fit(x_ro, y) is model  # fit returns self; read-only input is fine
+    assert model.get_params() == params  # parameters untouched by fit
+    first = model.predict(x).copy()
+    np.testing.assert_array_equal(model.fit(x, y).predict(x), first)  # idempotent
+    perm = rng.permutation(40)
+    np.testing.assert_allclose(model.predict(x[perm]), first[perm], rtol=1e-14)  # sample order
+    np.testing.assert_allclose(model.predict(x[:7]), first[:7], rtol=1e-14)  # subsets
+    # a permuted training set gives the same polynomial
+    np.testing.assert_allclose(PolynomialRegression(degree=4, alpha=0.01).fit(x[perm], y[perm]).coef_,
+                               model.coef_, rtol=1e-10, atol=1e-12)
+    # integer x is converted, a single sample fits a constant
+    xi = np.arange(10)
+    np.testing.assert_allclose(PolynomialRegression(degree=1).fit(xi, 3 * xi + 1).coef_, [1.0, 3.0], rtol=1e-12)
+    np.testing.assert_allclose(PolynomialRegression(degree=2).fit([1.5], [4.0]).predict([0.0, 9.0]), 4.0)
+    with pytest.raises(ValueError, match="inf"):
+        model.predict([0.0, np.inf])
+
+
+def test_polynomial_in_pipeline_and_cross_validation(sklearn):
+    from sklearn.model_selection import cross_val_score as sk_cross_val_score
+
+    from physml.model_selection import KFold, cross_val_score
+
+    x, y = noisy_law("linear", n=60, sigma=0.2, random_state=5)
+    ours = cross_val_score(PolynomialRegression(degree=2), x[:, None], y, cv=KFold(5))
+    theirs = sk_cross_val_score(PolynomialRegression(degree=2), x[:, None], y, cv=5)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
