@@ -17,8 +17,10 @@ what was expected.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -45,6 +47,25 @@ __all__ = [
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted estimator is called before ``fit``."""
+
+
+@functools.lru_cache(maxsize=None)
+def _interoperable_not_fitted_error(sklearn_error):
+    return type("NotFittedError", (NotFittedError, sklearn_error), {"__module__": __name__})
+
+
+def _not_fitted_error_class():
+    """:class:`NotFittedError`, also a scikit-learn ``NotFittedError`` once scikit-learn is loaded.
+
+    physml never imports scikit-learn; but when the user has (to put a physml
+    estimator in a ``Pipeline`` or run ``check_estimator``), the error raised is
+    an instance of both classes, so that ``except`` clauses of either library
+    catch it.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError
+    return _interoperable_not_fitted_error(sklearn_exceptions.NotFittedError)
 
 
 class ConvergenceWarning(UserWarning):
@@ -322,7 +343,7 @@ def check_is_fitted(estimator, attributes=None):
         attributes = [attributes] if isinstance(attributes, str) else attributes
         fitted = all(hasattr(estimator, a) for a in attributes)
     if not fitted:
-        raise NotFittedError(
+        raise _not_fitted_error_class()(
             f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
             "appropriate arguments before using this estimator."
         )
