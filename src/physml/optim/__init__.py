@@ -7,6 +7,8 @@ r"""Optimisers of the lecture (S5-S10), ``minimize`` and mini-batches (S7).
 >>> opt.step(theta, [np.ones(3)])   # updates theta[0] in place
 """
 
+from .batches import minibatches
+from .minimize import OptimizeResult, minimize, numerical_gradient, numerical_hessian
 from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop, get_optimizer
 from .schedules import Constant, ExponentialDecay, StepDecay, get_schedule
 
@@ -22,4 +24,9 @@ __all__ = [
     "StepDecay",
     "ExponentialDecay",
     "get_schedule",
+    "minimize",
+    "OptimizeResult",
+    "numerical_gradient",
+    "numerical_hessian",
+    "minibatches",
 ]
