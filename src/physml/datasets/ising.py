@@ -118,7 +118,8 @@ def onsager_energy(T):
 
     T_arr = _check_T(T)
     b2 = 2.0 / T_arr
-    k = 2.0 * np.sinh(b2) / np.cosh(b2) ** 2
+    # k = 2 sinh(2 beta) / cosh^2(2 beta) = 2 tanh(2 beta) sech(2 beta), written without overflow
+    k = 4.0 * np.tanh(b2) * np.exp(-b2) / (1.0 + np.exp(-2.0 * b2))
     factor = 2.0 * np.tanh(b2) ** 2 - 1.0
     # K(k) diverges logarithmically at k = 1 (T = T_c), where factor = 0: the product tends to 0
     m = np.minimum(k * k, 1.0)
