@@ -1,0 +1,695 @@
+r"""Compact-binary chirps in coloured detector noise: the data of the GW hands-on session (S43).
+
+The pieces a search pipeline needs, all FFT based (``numpy.fft.rfft``):
+
+* :func:`chirp_waveform` - the leading-order (Newtonian, quadrupole) inspiral
+  of a compact binary: frequency and amplitude grow as the orbit shrinks, set
+  by the chirp mass alone;
+* :func:`aligo_psd` - the analytic fit of the Advanced LIGO design noise
+  power spectral density, and :func:`coloured_noise` - Gaussian noise with it;
+* :func:`whiten` - divide by the amplitude spectral density, with reflected,
+  tapered padding so the segment edges carry no artefacts;
+* :func:`matched_filter_snr` and :func:`optimal_snr` - the optimal (Wiener)
+  filter and its signal-to-noise ratio time series;
+* :func:`chirp_dataset` - labelled segments with and without an injected chirp
+  at a known SNR and merger time, for a classifier (the CNN of S40/S43).
+
+Conventions. Times in seconds, frequencies in Hz, masses in solar masses,
+distances in Mpc. ``psd`` is a one-sided power spectral density
+:math:`S_n(f)` in 1/Hz: :math:`\langle \tilde n(f) \tilde n^*(f') \rangle =
+\tfrac12 S_n(f) \delta(f - f')`. The discrete Fourier transform approximates
+:math:`\tilde x(f_k) \approx \Delta t \, \mathrm{rfft}(x)_k`. The noise-weighted
+inner product is :math:`\langle a | b \rangle = 4 \,\mathrm{Re} \int_0^\infty
+\tilde a(f) \tilde b^*(f) / S_n(f) \, df`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..base import check_random_state
+from ._bunch import Bunch
+
+__all__ = [
+    "chirp_waveform",
+    "chirp_time",
+    "aligo_psd",
+    "coloured_noise",
+    "whiten",
+    "matched_filter_snr",
+    "optimal_snr",
+    "chirp_dataset",
+]
+
+T_SUN = 4.925490947641267e-6
+"""G M_sun / c^3 in seconds."""
+R_SUN = 1476.6250385063112
+"""G M_sun / c^2 in metres."""
+MPC = 3.085677581491367e22
+"""One megaparsec in metres."""
+
+
+# ---------------------------------------------------------------------------
+# Argument checks
+# ---------------------------------------------------------------------------
+
+
+def _positive(x, name, *, allow_zero=False):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__} ({x!r}).")
+    x = float(x)
+    if not np.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {x}.")
+    return x
+
+
+def _n_samples(fs, duration):
+    n = int(round(duration * fs))
+    if n < 8:
+        raise ValueError(f"duration * fs must give at least 8 samples, got {n} (duration={duration}, fs={fs}).")
+    return n
+
+
+def _strain(x, name="strain"):
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1D (one series) or 2D (one series per row), got shape {arr.shape}.")
+    if arr.shape[-1] < 8:
+        raise ValueError(f"{name} must have at least 8 samples along its last axis, got {arr.shape[-1]}.")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return arr
+
+
+def _psd_values(psd, f, name="psd"):
+    """One-sided PSD on the frequencies ``f``: None (aLIGO), a callable, or an array sampled on ``f``."""
+    if psd is None:
+        return aligo_psd(f)
+    if callable(psd):
+        S = np.asarray(psd(f), dtype=np.float64)
+        if S.shape != f.shape:
+            raise ValueError(f"{name}(f) must return an array of the shape of f {f.shape}, got {S.shape}.")
+    else:
+        S = np.asarray(psd, dtype=np.float64)
+        if S.shape != f.shape:
+            raise ValueError(
+                f"{name} given as an array must hold one value per rfft frequency, i.e. shape {f.shape} "
+                f"(n_samples // 2 + 1), got {S.shape}; or pass a callable psd(f)."
+            )
+    if np.isnan(S).any() or np.any(S <= 0):
+        raise ValueError(f"{name} must be positive (np.inf marks an excluded band), got NaN or a value <= 0.")
+    return S
+
+
+def _edge_weights(n):
+    """Weights of the rfft bins in a one-sided sum: 1/2 for DC and (n even) Nyquist, which appear once."""
+    w = np.ones(n // 2 + 1)
+    w[0] = 0.5
+    if n % 2 == 0:
+        w[-1] = 0.5
+    return w
+
+
+def _inverse_asd(S):
+    """1 / sqrt(S), zero where S is infinite (frequencies outside the detector band)."""
+    out = np.zeros_like(S)
+    finite = np.isfinite(S)
+    out[finite] = 1.0 / np.sqrt(S[finite])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Waveform
+# ---------------------------------------------------------------------------
+
+
+def _f_isco(chirp_mass):
+    # equal masses: M = 2^{6/5} M_c; f_ISCO (GW) = c^3 / (6^{3/2} pi G M)
+    return 1.0 / (6.0**1.5 * np.pi * T_SUN * 2.0**1.2 * chirp_mass)
+
+
+def chirp_time(chirp_mass, f):
+    r"""Time left to coalescence when the GW frequency is ``f`` (leading order, S43).
+
+    :math:`\tau(f) = \frac{5}{256} \left(\frac{G \mathcal M}{c^3}\right)^{-5/3} (\pi f)^{-8/3}`.
+
+    Parameters
+    ----------
+    chirp_mass : float or ndarray
+        Chirp mass :math:`\mathcal M = (m_1 m_2)^{3/5} / (m_1 + m_2)^{1/5}` in solar masses.
+    f : float or ndarray
+        Gravitational-wave frequency in Hz.
+
+    Returns
+    -------
+    tau : float or ndarray
+        Seconds before coalescence.
+    """
+    T_c = T_SUN * np.asarray(chirp_mass, dtype=np.float64)
+    return 5.0 / 256.0 * T_c ** (-5.0 / 3.0) * (np.pi * np.asarray(f, dtype=np.float64)) ** (-8.0 / 3.0)
+
+
+def _chirp(chirp_mass, t_merger, t, f_low, f_high, distance, inclination, phase, taper):
+    r"""Vectorised waveform: ``chirp_mass``, ``t_merger``, ``f_high``, ``distance`` of shape (m, 1), ``t`` (N,).
+
+    Inputs assumed validated. Returns h_plus, h_cross of shape (m, N).
+    """
+    T_c = T_SUN * chirp_mass                        # G Mc / c^3 [s]
+    R_c = R_SUN * chirp_mass / (distance * MPC)     # G Mc / (c^2 r)
+    tau = t_merger - t                              # time to coalescence
+    on = (tau >= chirp_time(chirp_mass, f_high)) & (tau <= chirp_time(chirp_mass, f_low))
+    tau_on = np.where(on, tau, 1.0)
+    # Phi(tau) = Phi_c - 2 (tau / (5 T_c))^{5/8};  f = (1 / (8 pi T_c)) (5 T_c / tau)^{3/8}
+    Phi = phase - 2.0 * (tau_on / (5.0 * T_c)) ** 0.625
+    f = (5.0 * T_c / tau_on) ** 0.375 / (8.0 * np.pi * T_c)
+    # A = 4 (G Mc / c^2 r) (pi G Mc f / c^3)^{2/3}
+    A = np.where(on, 4.0 * R_c * (np.pi * T_c * f) ** (2.0 / 3.0), 0.0)
+    if taper > 0:
+        # smooth sin^2 turn-on over `taper` seconds from where the waveform starts in the segment
+        t_start = np.maximum(t[0], t_merger - chirp_time(chirp_mass, f_low))
+        s = np.clip((t - t_start) / taper, 0.0, 1.0)
+        A = A * np.sin(0.5 * np.pi * s) ** 2
+    cos_i = np.cos(inclination)
+    h_plus = A * 0.5 * (1.0 + cos_i**2) * np.cos(Phi)
+    h_cross = A * cos_i * np.sin(Phi)
+    return h_plus, h_cross
+
+
+def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=None, distance=100.0, *,
+                   inclination=0.0, phase=0.0, f_high=None, taper=0.05):
+    r"""Leading-order post-Newtonian inspiral chirp :math:`h_+(t), h_\times(t)` (S43).
+
+    With :math:`\tau = t_c - t` the time left to coalescence and
+    :math:`T_c = G\mathcal M / c^3`,
+
+    .. math::
+
+        f(\tau) = \frac{1}{\pi} \left(\frac{5}{256\,\tau}\right)^{3/8} T_c^{-5/8}, \qquad
+        \Phi(\tau) = \Phi_c - 2 \left(\frac{\tau}{5 T_c}\right)^{5/8},
+
+        h_+ = A(\tau) \frac{1 + \cos^2\iota}{2} \cos\Phi, \qquad
+        h_\times = A(\tau) \cos\iota \sin\Phi, \qquad
+        A(\tau) = \frac{4}{r} \left(\frac{G\mathcal M}{c^2}\right)^{5/3}
+                  \left(\frac{\pi f(\tau)}{c}\right)^{2/3}.
+
+    The signal starts where :math:`f = f_\mathrm{low}` (or at the segment
+    start) and stops at :math:`f_\mathrm{high}`, by default the innermost stable
+    circular orbit of an equal-mass binary, where the leading-order
+    description ends.
+
+    Parameters
+    ----------
+    chirp_mass : float
+        :math:`\mathcal M = (m_1 m_2)^{3/5} / (m_1 + m_2)^{1/5}` in solar masses.
+    f_low : float, default=20
+        Lowest GW frequency in Hz.
+    fs : float, default=2048
+        Sampling rate in Hz.
+    duration : float, default=1
+        Segment length in seconds; ``n = round(duration * fs)`` samples at ``t = k / fs``.
+    t_merger : float or None
+        Coalescence time :math:`t_c` in seconds from the segment start (may lie
+        outside the segment); None puts it at ``0.9 * duration``.
+    distance : float, default=100
+        Luminosity distance :math:`r` in Mpc.
+    inclination, phase : float, default=0
+        Inclination :math:`\iota` of the orbit to the line of sight and
+        coalescence phase :math:`\Phi_c`, in radians.
+    f_high : float or None
+        Frequency at which the waveform ends; None gives
+        :math:`f_\mathrm{ISCO} = c^3 / (6^{3/2} \pi G M)` with :math:`M = 2^{6/5} \mathcal M`.
+    taper : float, default=0.05
+        Length in seconds of the :math:`\sin^2` turn-on at the start of the
+        signal, so that a template has no step (0 for none).
+
+    Returns
+    -------
+    h_plus, h_cross : ndarray of shape (n,)
+        The two polarisations (dimensionless strain).
+
+    Notes
+    -----
+    Cost O(n). Reference: M. Maggiore, *Gravitational Waves, Vol. 1* (2008),
+    Eqs. (4.19)-(4.31); C. Cutler and E. Flanagan, Phys. Rev. D 49, 2658 (1994).
+
+    Examples
+    --------
+    >>> from physml.datasets.gravitational_waves import chirp_waveform
+    >>> hp, hx = chirp_waveform(30.0, f_low=20.0, fs=2048.0, duration=1.0, t_merger=0.9)
+    >>> hp.shape
+    (2048,)
+    """
+    chirp_mass = _positive(chirp_mass, "chirp_mass")
+    f_low = _positive(f_low, "f_low")
+    fs = _positive(fs, "fs")
+    duration = _positive(duration, "duration")
+    distance = _positive(distance, "distance")
+    taper = _positive(taper, "taper", allow_zero=True)
+    n = _n_samples(fs, duration)
+    if t_merger is None:
+        t_merger = 0.9 * duration
+    if isinstance(t_merger, bool) or not isinstance(t_merger, numbers.Real) or not np.isfinite(t_merger):
+        raise TypeError(f"t_merger must be a finite real number (seconds), got {t_merger!r}.")
+    f_high = _f_isco(chirp_mass) if f_high is None else _positive(f_high, "f_high")
+    if f_high <= f_low:
+        raise ValueError(f"f_high must exceed f_low, got f_high={f_high:.4g} <= f_low={f_low:.4g} "
+                         "(for a heavy binary the ISCO frequency can fall below f_low; lower f_low).")
+    for name, val in (("inclination", inclination), ("phase", phase)):
+        if isinstance(val, bool) or not isinstance(val, numbers.Real) or not np.isfinite(val):
+            raise TypeError(f"{name} must be a finite real number (radians), got {val!r}.")
+    t = np.arange(n) / fs
+    col = lambda v: np.array([[float(v)]])  # noqa: E731
+    hp, hx = _chirp(col(chirp_mass), col(t_merger), t, f_low, col(f_high), col(distance),
+                    float(inclination), float(phase), taper)
+    return hp[0], hx[0]
+
+
+# ---------------------------------------------------------------------------
+# Detector noise
+# ---------------------------------------------------------------------------
+
+
+def aligo_psd(f, *, f_cut=10.0):
+    r"""Analytic fit to the Advanced LIGO design noise PSD (one-sided, 1/Hz).
+
+    .. math::
+
+        S_n(f) = S_0 \left[ x^{-4.14} - 5 x^{-2}
+                 + 111 \frac{1 - x^2 + x^4/2}{1 + x^2/2} \right], \quad
+        x = f / f_0, \; f_0 = 215\,\mathrm{Hz}, \; S_0 = 10^{-49}\,\mathrm{Hz}^{-1},
+
+    for :math:`f \ge f_\mathrm{cut}`; below the seismic wall
+    :math:`S_n = \infty` (no sensitivity).
+
+    Parameters
+    ----------
+    f : float or array-like
+        Frequencies in Hz.
+    f_cut : float, default=10
+        Low-frequency cut-off in Hz.
+
+    Returns
+    -------
+    S : ndarray
+        PSD in 1/Hz, ``np.inf`` below ``f_cut``.
+
+    Notes
+    -----
+    Reference: B. S. Sathyaprakash and B. F. Schutz, Living Rev. Relativ. 12, 2
+    (2009), Table 1 and Eq. (4.4) (after P. Ajith, Phys. Rev. D 84, 084037 (2011)).
+    The minimum, :math:`\approx 3.5\times10^{-48}/\mathrm{Hz}`, lies near 200 Hz
+    (an amplitude spectral density of about :math:`2 \times 10^{-24}/\sqrt{\mathrm{Hz}}`).
+    """
+    f = np.asarray(f, dtype=np.float64)
+    f_cut = _positive(f_cut, "f_cut")
+    S = np.full(f.shape, np.inf)
+    band = f >= f_cut
+    x = f[band] / 215.0
+    S[band] = 1e-49 * (x**-4.14 - 5.0 * x**-2 + 111.0 * (1.0 - x**2 + 0.5 * x**4) / (1.0 + 0.5 * x**2))
+    return S if S.ndim else S[()]
+
+
+def coloured_noise(n_samples, fs, psd=None, *, n_series=None, random_state=None):
+    r"""Stationary Gaussian noise with one-sided power spectral density ``psd`` (S43).
+
+    Each rfft coefficient is drawn independently with
+    :math:`\langle |X_k|^2 \rangle = \tfrac12 N f_s S_n(f_k)` (real and imaginary
+    parts of variance :math:`N f_s S_n / 4`), so that
+    :math:`\langle |\tilde n(f)|^2 \rangle = \tfrac{T}{2} S_n(f)` with :math:`T = N / f_s`.
+    Frequencies where ``S`` is infinite and the DC term are set to zero.
+
+    Parameters
+    ----------
+    n_samples : int
+        Samples per series :math:`N`.
+    fs : float
+        Sampling rate in Hz.
+    psd : None, callable or array of shape (n_samples // 2 + 1,)
+        One-sided PSD; None is :func:`aligo_psd`; a callable is evaluated at
+        ``numpy.fft.rfftfreq(n_samples, 1 / fs)``.
+    n_series : int or None
+        Number of independent series; None returns one 1D series.
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    noise : ndarray of shape (n_samples,) or (n_series, n_samples)
+        Periodic with period :math:`N` (cut a window out of a longer series
+        for non-periodic noise).
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 8:
+        raise ValueError(f"n_samples must be an int >= 8, got {n_samples!r}.")
+    fs = _positive(fs, "fs")
+    if n_series is not None and (isinstance(n_series, bool) or not isinstance(n_series, numbers.Integral)
+                                 or n_series < 1):
+        raise ValueError(f"n_series must be None or an int >= 1, got {n_series!r}.")
+    rng = check_random_state(random_state)
+    f = np.fft.rfftfreq(n_samples, 1.0 / fs)
+    S = _psd_values(psd, f)
+    sigma = np.where(np.isfinite(S), np.sqrt(n_samples * fs * np.where(np.isfinite(S), S, 0.0) / 4.0), 0.0)
+    sigma[0] = 0.0
+    shape = (1 if n_series is None else int(n_series), len(f))
+    X = sigma * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))
+    if n_samples % 2 == 0:
+        # the Nyquist term is real: all of its variance N fs S / 2 in the real part
+        X[:, -1] = np.sqrt(2.0) * X[:, -1].real
+    noise = np.fft.irfft(X, n=n_samples, axis=-1)
+    return noise[0] if n_series is None else noise
+
+
+# ---------------------------------------------------------------------------
+# Whitening
+# ---------------------------------------------------------------------------
+
+
+def _interp_rows(x_new, x, Y):
+    """Linear interpolation of each row of Y (on the increasing grid x) at x_new."""
+    j = np.clip(np.searchsorted(x, x_new) - 1, 0, len(x) - 2)
+    w = np.clip((x_new - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
+    return Y[..., j] * (1.0 - w) + Y[..., j + 1] * w
+
+
+def _welch_psd(x, fs):
+    from scipy.signal import welch
+
+    n = x.shape[-1]
+    nperseg = max(16, 2 ** int(np.floor(np.log2(n / 4))))
+    return welch(x, fs=fs, nperseg=min(nperseg, n), axis=-1)
+
+
+def whiten(strain, fs, psd=None, *, taper=0.25):
+    r"""Whiten strain: divide its spectrum by the amplitude spectral density (S43).
+
+    .. math::
+
+        \tilde x_w(f) = \frac{\tilde x(f)}{\sqrt{S_n(f) \, f_s / 2}},
+
+    normalised so that noise with PSD :math:`S_n` becomes white noise of unit
+    variance.
+
+    A plain FFT treats the segment as periodic: the jump between its last and
+    first sample, spread by the whitening filter, leaves a burst of excess
+    power at both edges. Here the segment is extended on both sides by
+    ``taper`` seconds of its mirror image (continuous at the edges, with the
+    same spectrum), the extension is brought to zero by a Hann taper, and the
+    whitening filter is truncated in time to the same half-length
+    (inverse-spectrum truncation) so that no wrap-around reaches the data.
+    The extension is cut off again at the end.
+
+    Parameters
+    ----------
+    strain : array-like of shape (n,) or (m, n)
+        One series, or one per row.
+    fs : float
+        Sampling rate in Hz.
+    psd : None, callable or array of shape (n // 2 + 1,)
+        One-sided noise PSD :math:`S_n(f)`. None estimates it from each series
+        with Welch's method (segments of a quarter of the series); a callable
+        is evaluated on the frequencies it needs (e.g. :func:`aligo_psd`); an
+        array is sampled on ``numpy.fft.rfftfreq(n, 1 / fs)``. Infinite values
+        mark frequencies that are removed.
+    taper : float, default=0.25
+        Padding on each side and half-length of the whitening filter, in
+        seconds (at most ``n - 1`` samples). 0 gives the naive periodic FFT
+        whitening, with its edge artefacts.
+
+    Returns
+    -------
+    whitened : ndarray of the shape of ``strain``
+        Dimensionless; unit variance where the data are noise with PSD ``psd``.
+
+    Notes
+    -----
+    Cost :math:`O((n + 2p) \log(n + 2p))` per series for padding :math:`p`.
+    Reference: B. Allen et al., FINDCHIRP, Phys. Rev. D 85, 122006 (2012), Sec. IV.C
+    (inverse spectrum truncation).
+    """
+    x = _strain(strain)
+    fs = _positive(fs, "fs")
+    taper = _positive(taper, "taper", allow_zero=True)
+    n = x.shape[-1]
+    p = min(int(round(taper * fs)), n - 1)
+    M = n + 2 * p
+    f_n = np.fft.rfftfreq(n, 1.0 / fs)
+    f_M = np.fft.rfftfreq(M, 1.0 / fs)
+
+    if psd is None:
+        f_w, S_w = _welch_psd(x, fs)
+        inv_asd = _interp_rows(f_M, f_w, _inverse_asd(np.maximum(S_w, np.finfo(float).tiny)))
+    elif callable(psd):
+        inv_asd = _inverse_asd(_psd_values(psd, f_M))
+    else:
+        inv_asd = _interp_rows(f_M, f_n, _inverse_asd(_psd_values(psd, f_n)))
+    W = inv_asd / np.sqrt(fs / 2.0)
+    if p > 0:
+        # inverse-spectrum truncation: keep the impulse response within |lag| < p, Hann-shaped
+        w_t = np.fft.irfft(W, n=M, axis=-1)
+        lag = np.minimum(np.arange(M), M - np.arange(M))
+        w_t = w_t * np.where(lag < p, np.cos(0.5 * np.pi * lag / p) ** 2, 0.0)
+        W = np.fft.rfft(w_t, axis=-1)
+        pad = [(0, 0)] * (x.ndim - 1) + [(p, p)]
+        x = np.pad(x, pad, mode="reflect")
+        ramp = np.sin(0.5 * np.pi * (np.arange(p) + 0.5) / p) ** 2
+        x[..., :p] *= ramp
+        x[..., -p:] *= ramp[::-1]
+    y = np.fft.irfft(np.fft.rfft(x, axis=-1) * W, n=M, axis=-1)
+    return np.ascontiguousarray(y[..., p:p + n])
+
+
+# ---------------------------------------------------------------------------
+# Matched filter
+# ---------------------------------------------------------------------------
+
+
+def optimal_snr(template, fs, psd=None):
+    r"""Optimal signal-to-noise ratio of a signal in noise of PSD ``psd`` (S43).
+
+    .. math::
+
+        \rho_\mathrm{opt}^2 = \langle h | h \rangle = 4 \int_0^\infty \frac{|\tilde h(f)|^2}{S_n(f)} \, df
+        \approx \frac{4}{N f_s} \sum_k w_k \frac{|H_k|^2}{S_n(f_k)},
+        \quad H = \mathrm{rfft}(h),
+
+    with :math:`w_k = 1/2` for the DC and Nyquist bins (which have no negative
+    partner) and 1 otherwise, so that for white noise of variance
+    :math:`\sigma^2` per sample (:math:`S_n = 2\sigma^2/f_s`) Parseval gives
+    exactly :math:`\rho_\mathrm{opt}^2 = \sum_j h_j^2 / \sigma^2`.
+
+    Parameters
+    ----------
+    template : array-like of shape (n,) or (m, n)
+        The signal :math:`h(t)` (one per row).
+    fs : float
+        Sampling rate in Hz.
+    psd : None, callable or array of shape (n // 2 + 1,)
+        One-sided PSD (None: :func:`aligo_psd`).
+
+    Returns
+    -------
+    rho : float or ndarray of shape (m,)
+    """
+    h = _strain(template, "template")
+    fs = _positive(fs, "fs")
+    n = h.shape[-1]
+    S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
+    H = np.fft.rfft(h, axis=-1)
+    rho2 = 4.0 / (n * fs) * np.sum(_edge_weights(n) * np.abs(H) ** 2 * _inverse_asd(S) ** 2, axis=-1)
+    return np.sqrt(rho2)
+
+
+def matched_filter_snr(data, template, fs, psd=None):
+    r"""SNR time series of the optimal (Wiener) matched filter (S43).
+
+    For a template delayed by :math:`t` (circularly) the complex filter output
+    and SNR are
+
+    .. math::
+
+        z(t) = 4 \int_0^\infty \frac{\tilde d(f) \tilde h^*(f)}{S_n(f)} e^{2\pi i f t} \, df, \qquad
+        \rho(t) = \frac{|z(t)|}{\sigma}, \quad \sigma^2 = \langle h | h \rangle.
+
+    Taking the modulus maximises over the coalescence phase (the real and
+    imaginary parts are the two quadratures). In Gaussian noise
+    :math:`\rho^2` is :math:`\chi^2` with 2 degrees of freedom
+    (:math:`\langle\rho^2\rangle = 2`); for a signal matching the template
+    the peak is :math:`\approx \rho_\mathrm{opt}`.
+
+    Parameters
+    ----------
+    data : array-like of shape (n,) or (m, n)
+        Strain :math:`d(t)`, one series per row.
+    template : array-like of shape (n,)
+        Template :math:`h(t)` on the same time grid (unit amplitude does not matter).
+    fs : float
+        Sampling rate in Hz.
+    psd : None, callable or array of shape (n // 2 + 1,)
+        One-sided PSD (None: :func:`aligo_psd`).
+
+    Returns
+    -------
+    rho : ndarray of the shape of ``data``
+        ``rho[..., k]`` is the SNR of the template delayed by ``k / fs``
+        seconds (modulo the segment length): a signal like the template but
+        merging ``k / fs`` later peaks at index ``k``.
+
+    Notes
+    -----
+    One rfft of the data and an inverse complex FFT: :math:`O(n \log n)`.
+    Reference: B. Allen et al., FINDCHIRP, Phys. Rev. D 85, 122006 (2012).
+    """
+    d = _strain(data, "data")
+    h = _strain(template, "template")
+    if h.ndim != 1 or h.shape[-1] != d.shape[-1]:
+        raise ValueError(f"template must be 1D with as many samples as data ({d.shape[-1]}), got shape {h.shape}.")
+    fs = _positive(fs, "fs")
+    n = d.shape[-1]
+    S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
+    inv_S = _edge_weights(n) * _inverse_asd(S) ** 2
+    H = np.fft.rfft(h)
+    sigma = np.sqrt(4.0 / (n * fs) * np.sum(np.abs(H) ** 2 * inv_S))
+    if sigma == 0:
+        raise ValueError("template has no power in the band where psd is finite.")
+    Q = np.zeros(d.shape[:-1] + (n,), dtype=np.complex128)
+    Q[..., : len(S)] = np.fft.rfft(d, axis=-1) * np.conj(H) * inv_S
+    # sum_k Q_k e^{2 pi i k j / n} = n * ifft(Q)
+    z = 4.0 / (n * fs) * n * np.fft.ifft(Q, axis=-1)
+    return np.abs(z) / sigma
+
+
+# ---------------------------------------------------------------------------
+# Data set
+# ---------------------------------------------------------------------------
+
+
+def _range(r, name):
+    try:
+        lo, hi = (float(v) for v in r)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {r!r}.") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
+        raise ValueError(f"{name} must satisfy 0 <= low <= high, got {r!r}.")
+    return lo, hi
+
+
+def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chirp_mass_range=(10.0, 30.0),
+                  merger_range=(0.6, 0.95), f_low=20.0, signal_fraction=0.5, whitened=True,
+                  psd=None, random_state=None):
+    r"""Labelled detector segments with and without an injected chirp (S43).
+
+    Each segment is coloured Gaussian noise with PSD ``psd`` (Advanced LIGO by
+    default); in a fraction ``signal_fraction`` of them a leading-order
+    chirp (:func:`chirp_waveform`, random chirp mass, phase and inclination)
+    is added, rescaled to a prescribed optimal SNR
+    :math:`\rho_\mathrm{opt} = \sqrt{\langle h | h \rangle}` drawn uniformly in
+    ``snr_range``, with its coalescence at a random time in the segment.
+
+    Parameters
+    ----------
+    n : int, default=1000
+        Number of segments.
+    snr_range : (float, float), default=(8, 20)
+        Range of the injected optimal SNR (uniform).
+    duration, fs : float, default=1 s, 2048 Hz
+        Segment length and sampling rate; ``n_t = round(duration * fs)``.
+    chirp_mass_range : (float, float), default=(10, 30)
+        Range of the chirp mass in solar masses (uniform).
+    merger_range : (float, float), default=(0.6, 0.95)
+        Coalescence time as a fraction of ``duration`` (uniform).
+    f_low : float, default=20
+        Starting GW frequency of the chirps in Hz.
+    signal_fraction : float, default=0.5
+        Fraction of segments with a chirp (``round(signal_fraction * n)`` of them, shuffled).
+    whitened : bool, default=True
+        Return whitened segments (:func:`whiten` with the known PSD; unit
+        noise variance, what a classifier should see); else the raw strain.
+    psd : None, callable or array of shape (n_t // 2 + 1,)
+        Noise PSD (None: :func:`aligo_psd`).
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    Bunch with
+        X : ndarray of shape (n, n_t)
+            The segments (float64).
+        y : ndarray of shape (n,), int64
+            1 where a chirp was injected, else 0.
+        snr : ndarray of shape (n,)
+            Injected optimal SNR (0 for noise only).
+        t_merger : ndarray of shape (n,)
+            Coalescence time in seconds from the segment start (NaN for noise only).
+        chirp_mass : ndarray of shape (n,)
+            In solar masses (NaN for noise only).
+        signal : ndarray of shape (n, n_t)
+            The injected strain alone, before whitening (zeros for noise only).
+        times : ndarray of shape (n_t,)
+            Sample times ``k / fs``.
+        fs, f_low : float
+        psd : ndarray of shape (n_t // 2 + 1,)
+            The PSD on ``numpy.fft.rfftfreq(n_t, 1 / fs)``.
+
+    Notes
+    -----
+    The noise of each segment is periodic (drawn in the frequency domain at the
+    segment length), so that :math:`\rho_\mathrm{opt}` is exactly the SNR that
+    :func:`matched_filter_snr` achieves on average. Cost O(n n_t log n_t).
+
+    Examples
+    --------
+    >>> from physml.datasets import chirp_dataset
+    >>> data = chirp_dataset(20, random_state=0)
+    >>> data.X.shape, int(data.y.sum())
+    ((20, 2048), 10)
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}.")
+    snr_lo, snr_hi = _range(snr_range, "snr_range")
+    m_lo, m_hi = _range(chirp_mass_range, "chirp_mass_range")
+    if m_lo <= 0:
+        raise ValueError(f"chirp_mass_range must be positive, got {chirp_mass_range!r}.")
+    t_lo, t_hi = _range(merger_range, "merger_range")
+    duration = _positive(duration, "duration")
+    fs = _positive(fs, "fs")
+    f_low = _positive(f_low, "f_low")
+    if _f_isco(m_hi) <= f_low:
+        raise ValueError(f"chirp_mass_range upper end {m_hi} has its ISCO frequency {_f_isco(m_hi):.3g} Hz "
+                         f"below f_low={f_low}; lower the masses or f_low.")
+    if isinstance(signal_fraction, bool) or not isinstance(signal_fraction, numbers.Real) \
+            or not 0 <= signal_fraction <= 1:
+        raise ValueError(f"signal_fraction must be in [0, 1], got {signal_fraction!r}.")
+    rng = check_random_state(random_state)
+    n_t = _n_samples(fs, duration)
+    f = np.fft.rfftfreq(n_t, 1.0 / fs)
+    S = _psd_values(psd, f)
+
+    n_sig = int(round(signal_fraction * n))
+    y = rng.permutation(np.r_[np.ones(n_sig, np.int64), np.zeros(n - n_sig, np.int64)])
+    sig = np.flatnonzero(y)
+    X = coloured_noise(n_t, fs, S, n_series=n, random_state=rng)
+
+    snr = np.zeros(n)
+    t_merger = np.full(n, np.nan)
+    chirp_mass = np.full(n, np.nan)
+    signal = np.zeros((n, n_t))
+    if n_sig:
+        Mc = rng.uniform(m_lo, m_hi, n_sig)
+        tc = rng.uniform(t_lo, t_hi, n_sig) * duration
+        rho = rng.uniform(snr_lo, snr_hi, n_sig)
+        phase = rng.uniform(0.0, 2.0 * np.pi, (n_sig, 1))
+        cos_i = rng.uniform(-1.0, 1.0, (n_sig, 1))
+        t = np.arange(n_t) / fs
+        # one polarisation is enough for a single detector with its antenna pattern absorbed in the SNR
+        h, _ = _chirp(Mc[:, None], tc[:, None], t, f_low, _f_isco(Mc)[:, None], np.ones((n_sig, 1)),
+                      np.arccos(cos_i), phase, 0.05)
+        h *= (rho / optimal_snr(h, fs, S))[:, None]
+        signal[sig] = h
+        X[sig] += h
+        snr[sig], t_merger[sig], chirp_mass[sig] = rho, tc, Mc
+    if whitened:
+        X = whiten(X, fs, S)
+    return Bunch(X=X, y=y, snr=snr, t_merger=t_merger, chirp_mass=chirp_mass, signal=signal,
+                 times=np.arange(n_t) / fs, fs=fs, f_low=f_low, psd=S)

@@ -1,0 +1,223 @@
+"""Chirps, detector noise, whitening and the matched filter reproduce their closed forms (S43)."""
+
+import numpy as np
+import pytest
+from scipy.signal import welch
+
+from physml.datasets import chirp_dataset
+from physml.datasets.gravitational_waves import (
+    MPC,
+    R_SUN,
+    aligo_psd,
+    chirp_time,
+    chirp_waveform,
+    coloured_noise,
+    matched_filter_snr,
+    optimal_snr,
+    whiten,
+)
+
+FS = 2048.0
+C = 299_792_458.0
+
+
+def _noise_segments(n_segments, n, seed):
+    """Non-periodic coloured noise: windows cut from the middle of longer series."""
+    long = coloured_noise(4 * n, FS, aligo_psd, n_series=n_segments, random_state=seed)
+    return long[:, n: 2 * n]
+
+
+def test_chirp_phase_frequency_and_amplitude_follow_leading_order_pn():
+    Mc, tc, r = 25.0, 0.9, 400.0
+    hp, hx = chirp_waveform(Mc, f_low=20.0, fs=FS, duration=1.0, t_merger=tc, distance=r, taper=0.0)
+    t = np.arange(len(hp)) / FS
+    tau = tc - t
+    on = (hp != 0) & (tau > 0.05)
+    # face-on (iota = 0): h_+ + i h_x = A e^{i Phi}
+    A = np.hypot(hp, hx)[on]
+    # Maggiore (4.31): A = (1/r) (G Mc/c^2)^{5/4} (5 / (c tau))^{1/4}, an independent form of the amplitude
+    R_c = R_SUN * Mc
+    A_ref = (R_c ** 1.25) * (5.0 / (C * tau[on])) ** 0.25 / (r * MPC)
+    np.testing.assert_allclose(A, A_ref, rtol=1e-9)
+    Phi = np.unwrap(np.arctan2(hx, hp)[on])
+    T_c = 4.925490947641267e-6 * Mc
+    Phi_ref = -2.0 * (tau[on] / (5 * T_c)) ** 0.625
+    offset = (Phi - Phi_ref)[0]
+    assert abs(offset / (2 * np.pi) - round(offset / (2 * np.pi))) < 1e-9
+    np.testing.assert_allclose(Phi - offset, Phi_ref, atol=1e-7)
+    # instantaneous frequency dPhi/dt / 2pi against f(tau), inverted from chirp_time
+    f_num = np.gradient(Phi, 1 / FS) / (2 * np.pi)
+    np.testing.assert_allclose(chirp_time(Mc, f_num[1:-1]), tau[on][1:-1], rtol=2e-4)
+
+
+def test_chirp_starts_at_f_low_and_ends_at_isco():
+    Mc = 20.0
+    hp, _ = chirp_waveform(Mc, f_low=30.0, fs=FS, duration=2.0, t_merger=1.5, taper=0.0)
+    t = np.arange(len(hp)) / FS
+    nz = np.flatnonzero(hp)
+    # GW150914-like numbers: tau(30 Hz) for Mc = 20 is 0.66 s
+    np.testing.assert_allclose(1.5 - t[nz[0]], chirp_time(Mc, 30.0), atol=1 / FS)
+    f_isco = 4397.2 / (2 ** 1.2 * Mc)  # c^3 / (6^{3/2} pi G M), M = 2^{6/5} Mc, in Hz per solar mass
+    np.testing.assert_allclose(1.5 - t[nz[-1]], chirp_time(Mc, f_isco), atol=1 / FS)
+    np.testing.assert_allclose(chirp_time(30.0, 20.0), 0.7579, rtol=1e-3)
+
+
+def test_chirp_inclination_scales_the_polarisations():
+    hp0, hx0 = chirp_waveform(15.0, inclination=0.0)
+    hp, hx = chirp_waveform(15.0, inclination=np.pi / 3)
+    np.testing.assert_allclose(hp, hp0 * (1 + 0.25) / 2, atol=1e-30)
+    np.testing.assert_allclose(hx, hx0 * 0.5, atol=1e-30)
+    hp_far, _ = chirp_waveform(15.0, distance=200.0)
+    np.testing.assert_allclose(hp_far, hp0 / 2, atol=1e-30)
+
+
+def test_aligo_psd_values():
+    assert aligo_psd(215.0) == pytest.approx(1e-49 * (1 - 5 + 111 * 0.5 / 1.5), rel=1e-12)
+    assert np.isinf(aligo_psd(9.9)) and np.isinf(aligo_psd(0.0))
+    f = np.linspace(10, 4096, 5000)
+    S = aligo_psd(f)
+    assert np.all(S > 0) and 150 < f[np.argmin(S)] < 300
+
+
+def test_coloured_noise_has_the_requested_psd():
+    n = 16384
+    x = coloured_noise(n, FS, aligo_psd, n_series=80, random_state=0)
+    f, P = welch(x, fs=FS, nperseg=512)  # 4 Hz bins; above 40 Hz the window's leakage is negligible
+    band = (f >= 40) & (f <= 1000)
+    np.testing.assert_allclose(P.mean(axis=0)[band] / aligo_psd(f[band]), 1.0, atol=0.08)
+    # white noise: variance = S fs / 2
+    S0 = 3e-4
+    w = coloured_noise(n, FS, lambda f: np.full_like(f, S0), n_series=20, random_state=1)
+    assert w.var() == pytest.approx(S0 * FS / 2, rel=0.02)
+    assert abs(w.mean()) < 1e-12
+
+
+def test_coloured_noise_same_seed_same_bits():
+    a = coloured_noise(512, FS, random_state=3)
+    np.testing.assert_array_equal(a, coloured_noise(512, FS, random_state=3))
+    assert a.shape == (512,)
+
+
+def test_whitened_noise_is_white_with_unit_variance():
+    x = _noise_segments(300, 2048, seed=2)
+    w = whiten(x, FS, aligo_psd)
+    f, P = welch(w, fs=FS, nperseg=256)
+    band = (f >= 32) & (f <= 1000)
+    flat = P.mean(axis=0)[band] / (2 / FS)  # one-sided PSD of unit-variance white noise
+    assert np.max(np.abs(flat - 1)) < 0.10
+    assert w.std() == pytest.approx(1.0, abs=0.03)
+    # the same with the PSD given as an array on the rfft grid, and estimated from the data
+    w_arr = whiten(x, FS, aligo_psd(np.fft.rfftfreq(2048, 1 / FS)))
+    np.testing.assert_allclose(w_arr[:, 100:-100].std(), w[:, 100:-100].std(), rtol=0.01)
+    f, P = welch(whiten(x, FS), fs=FS, nperseg=256)
+    flat_est = P.mean(axis=0)[band] / P.mean(axis=0)[band].mean()
+    assert np.max(np.abs(flat_est - 1)) < 0.15
+
+
+def test_whitening_has_no_edge_artefacts_where_naive_fft_whitening_does():
+    n = 2048  # 1 s at 2048 Hz
+    x = _noise_segments(200, n, seed=4)
+    edge = int(0.05 * n)
+
+    def edge_ratios(w, k):
+        mid = w[:, n // 4: 3 * n // 4].std()
+        return w[:, :k].std() / mid, w[:, -k:].std() / mid
+
+    good = whiten(x, FS, aligo_psd)
+    for r in edge_ratios(good, edge):
+        assert abs(r - 1) < 0.10
+    for r in edge_ratios(good, 20):  # even the first and last 10 ms
+        assert abs(r - 1) < 0.15
+    naive = whiten(x, FS, aligo_psd, taper=0.0)
+    assert min(edge_ratios(naive, edge)) > 1.10
+    assert min(edge_ratios(naive, 20)) > 1.4
+
+
+def test_whiten_keeps_shape_and_rejects_bad_input():
+    x = coloured_noise(1024, FS, random_state=0)
+    assert whiten(x, FS, aligo_psd).shape == (1024,)
+    with pytest.raises(ValueError, match="strain"):
+        whiten(np.zeros((2, 3, 16)), FS)
+    with pytest.raises(ValueError, match="strain"):
+        whiten(np.r_[x[:-1], np.nan], FS)
+    with pytest.raises(ValueError, match="psd"):
+        whiten(x, FS, np.ones(10))
+    with pytest.raises(ValueError, match="taper"):
+        whiten(x, FS, taper=-1.0)
+    with pytest.raises(ValueError, match="fs"):
+        whiten(x, 0.0)
+
+
+def test_optimal_snr_is_norm_over_sigma_for_white_noise():
+    hp, _ = chirp_waveform(20.0, distance=1.0)
+    sigma = 2.5e-21
+    S0 = 2 * sigma**2 / FS
+    rho = optimal_snr(hp, FS, lambda f: np.full_like(f, S0))
+    assert rho == pytest.approx(np.sqrt(np.sum(hp**2)) / sigma, rel=1e-12)
+    odd = hp[:-1]
+    assert optimal_snr(odd, FS, lambda f: np.full_like(f, S0)) == pytest.approx(
+        np.sqrt(np.sum(odd**2)) / sigma, rel=1e-12)
+
+
+def test_matched_filter_noise_only_gives_chi2_with_two_dof():
+    x = coloured_noise(2048, FS, n_series=100, random_state=5)
+    hp, _ = chirp_waveform(20.0)
+    rho = matched_filter_snr(x, hp, FS)
+    assert (rho**2).mean() == pytest.approx(2.0, rel=0.03)
+
+
+def test_matched_filter_recovers_injected_snr_and_time():
+    data = chirp_dataset(400, snr_range=(8.0, 16.0), whitened=False, random_state=7)
+    sig = np.flatnonzero(data.y)
+    assert len(sig) == 200
+    recovered, lag = [], []
+    for i in sig:
+        template, _ = chirp_waveform(data.chirp_mass[i], f_low=data.f_low, fs=data.fs, duration=1.0,
+                                     t_merger=data.t_merger[i])
+        rho = matched_filter_snr(data.X[i], template, data.fs, data.psd)
+        k = int(np.argmax(rho))
+        recovered.append(rho[k])
+        lag.append(min(k, len(rho) - k))
+    ratio = np.mean(recovered) / np.mean(data.snr[sig])
+    assert abs(ratio - 1) < 0.05
+    assert np.mean(lag) < 1.5 and np.max(lag) <= 5
+
+
+def test_chirp_dataset_shapes_labels_and_metadata():
+    d = chirp_dataset(30, snr_range=(10.0, 12.0), random_state=0)
+    assert d.X.shape == (30, 2048) and d.signal.shape == (30, 2048) and d.y.dtype == np.int64
+    assert d.y.sum() == 15
+    s, b = d.y == 1, d.y == 0
+    assert np.all((d.snr[s] >= 10) & (d.snr[s] <= 12)) and np.all(d.snr[b] == 0)
+    assert np.all(np.isnan(d.t_merger[b])) and np.all((d.t_merger[s] >= 0.6) & (d.t_merger[s] <= 0.95))
+    assert np.all((d.chirp_mass[s] >= 10) & (d.chirp_mass[s] <= 30))
+    np.testing.assert_allclose(optimal_snr(d.signal[s], d.fs, d.psd), d.snr[s], rtol=1e-12)
+    assert np.all(d.signal[b] == 0)
+    assert d.X[b].std() == pytest.approx(1.0, abs=0.05)  # whitened noise
+    again = chirp_dataset(30, snr_range=(10.0, 12.0), random_state=0)
+    np.testing.assert_array_equal(d.X, again.X)
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(n=0), "n"),
+    (dict(snr_range=(5.0, 1.0)), "snr_range"),
+    (dict(snr_range="ab"), "snr_range"),
+    (dict(duration=-1.0), "duration"),
+    (dict(signal_fraction=1.5), "signal_fraction"),
+    (dict(chirp_mass_range=(10.0, 200.0)), "chirp_mass_range"),
+])
+def test_chirp_dataset_bad_input_names_the_argument(kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        chirp_dataset(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(chirp_mass=-1.0), "chirp_mass"),
+    (dict(chirp_mass=30.0, f_low=0.0), "f_low"),
+    (dict(chirp_mass=30.0, f_high=10.0), "f_high"),
+    (dict(chirp_mass=30.0, t_merger="x"), "t_merger"),
+    (dict(chirp_mass=30.0, fs=100.0, duration=0.01), "duration"),
+])
+def test_chirp_waveform_bad_input_names_the_argument(kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        chirp_waveform(**kwargs)
