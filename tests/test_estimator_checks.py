@@ -76,6 +76,7 @@ def test_discovery_finds_estimators_of_each_family():
     assert any(".linear." in path for path in ESTIMATORS), sorted(ESTIMATORS)
 
 
+@pytest.mark.filterwarnings("ignore::physml.base.ConvergenceWarning")
 @pytest.mark.parametrize("path", sorted(ESTIMATORS))
 def test_estimator_passes_sklearn_check_estimator(sklearn, path):
     from sklearn.utils.estimator_checks import check_estimator
