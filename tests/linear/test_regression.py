@@ -359,3 +359,16 @@ def test_polynomial_in_pipeline_and_cross_validation(sklearn):
     ours = cross_val_score(PolynomialRegression(degree=2), x[:, None], y, cv=KFold(5))
     theirs = sk_cross_val_score(PolynomialRegression(degree=2), x[:, None], y, cv=5)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", [LinearRegression(), Ridge(alpha=0.3), PolynomialRegression(degree=7, alpha=1e-3)])
+def test_save_load_round_trip_is_exact(tmp_path, rng, model):
+    from physml import io
+
+    x = rng.uniform(size=(50, 1))
+    y = np.sin(4 * x[:, 0]) + rng.normal(scale=0.1, size=50)
+    model.fit(x, y)
+    io.save(model, tmp_path / "model.npz")
+    loaded = io.load(tmp_path / "model.npz")
+    assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
