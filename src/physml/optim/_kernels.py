@@ -130,23 +130,29 @@ def _rmsprop_loop(theta, g, s, eta, beta, one_minus_beta, eps, eps_inside_sqrt):
             theta[i] -= eta * g_i / (np.sqrt(s_i) + eps)
 
 
-def _adam_loop(theta, g, m, s, eta, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, bc1, bc2):
-    # theta, m, s: IN/OUT; g: IN; bc1 = 1 - beta1^t and bc2 = 1 - beta2^t computed once per step
+def _adam_loop(theta, g, m, s, eta, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, inv_bc1, inv_bc2):
+    # theta, m, s: IN/OUT; g: IN. inv_bc1 = 1/(1 - beta1^t), inv_bc2 = 1/(1 - beta2^t) are computed once
+    # per step: multiplying by them leaves one division per element, which keeps the loop memory-bound.
     for i in numba.prange(theta.shape[0]):
         g_i = g[i]
         m_i = beta1 * m[i] + one_minus_beta1 * g_i
         s_i = beta2 * s[i] + one_minus_beta2 * g_i * g_i
         m[i] = m_i
         s[i] = s_i
-        m_hat = m_i / bc1
-        s_hat = s_i / bc2
+        m_hat = m_i * inv_bc1
+        s_hat = s_i * inv_bc2
         theta[i] -= eta * m_hat / (np.sqrt(s_hat) + eps)
 
 
 def _pair(loop):
-    """A serial and a parallel compilation of ``loop`` (prange is range in the serial one)."""
-    return (numba.njit(cache=True, nogil=True)(loop),
-            numba.njit(cache=True, nogil=True, parallel=True)(loop))
+    """A serial and a parallel compilation of ``loop`` (prange is range in the serial one).
+
+    ``error_model="numpy"``: a division by zero gives inf/NaN as in NumPy instead
+    of a Python exception, whose check in the loop would stop LLVM from
+    vectorising the division and the square root.
+    """
+    options = {"cache": True, "nogil": True, "error_model": "numpy"}
+    return numba.njit(**options)(loop), numba.njit(parallel=True, **options)(loop)
 
 
 _GD = _pair(_gd_loop)
@@ -200,4 +206,4 @@ def adam(theta, g, m, s, eta, beta1, beta2, eps, bc1, bc2):
         return adam_reference(theta, g, m, s, eta, beta1, beta2, eps, bc1, bc2)
     c = theta.dtype.type
     _pick(_ADAM, theta)(theta.reshape(-1), g.reshape(-1), m.reshape(-1), s.reshape(-1), c(eta), c(beta1),
-                        c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(bc1), c(bc2))
+                        c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(1 / bc1), c(1 / bc2))
