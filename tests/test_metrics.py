@@ -83,6 +83,13 @@ def test_roc_curve_perfect_and_auc_ties():
     assert roc_auc_score([0, 1, 0, 1], [0.3, 0.3, 0.3, 0.3]) == 0.5
 
 
+def test_roc_curve_single_class_warns_and_is_nan():
+    with pytest.warns(UserWarning, match="No negative samples"):
+        fpr, tpr, _ = roc_curve([1, 1, 1], [0.2, 0.5, 0.9])
+    assert np.isnan(fpr).all()
+    np.testing.assert_array_equal(tpr, [0, 1 / 3, 1])  # the collinear 2/3 point is dropped
+
+
 def test_roc_auc_equals_pairwise_probability(rng):
     y = rng.integers(0, 2, 200)
     s = np.round(rng.normal(size=200) + y, 1)

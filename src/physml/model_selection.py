@@ -406,9 +406,12 @@ def _fit_and_score(estimator, X, y, train, test, scorer, params, train_score):
     if params:
         est.set_params(**params)
     X_tr = _take(X, train)
-    y_tr = None if y is None else _take(y, train)
-    est.fit(X_tr, y_tr) if y is not None else est.fit(X_tr)
-    y_te = None if y is None else _take(y, test)
+    if y is None:
+        y_tr = y_te = None
+        est.fit(X_tr)
+    else:
+        y_tr, y_te = _take(y, train), _take(y, test)
+        est.fit(X_tr, y_tr)
     test_value = scorer(est, _take(X, test), y_te)
     train_value = scorer(est, X_tr, y_tr) if train_score else None
     return train_value, test_value
@@ -426,7 +429,7 @@ def _prepare(X, y):
     return X, y
 
 
-def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None, n_jobs=None):
+def cross_val_score(estimator, X, y=None, cv=5, scoring=None, n_jobs=None):
     r"""K-fold cross-validated score (S3): fit on K-1 folds, score on the held-out one.
 
     Parameters
@@ -457,7 +460,7 @@ def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None, n_jobs=None):
     return np.array([test for _, test in results], dtype=np.float64)
 
 
-def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=None, n_jobs=None):
+def validation_curve(estimator, X, y, param_name, param_range, cv=5, scoring=None, n_jobs=None):
     r"""Training and validation scores as one hyperparameter varies (S3-S4).
 
     For every value in ``param_range`` (a polynomial degree, a ridge strength
