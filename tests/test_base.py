@@ -360,3 +360,20 @@ def test_base_works_without_importing_sklearn():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_physml_ridge_in_sklearn_pipeline_and_gridsearch_matches_sklearn(sklearn, data):
+    from sklearn.linear_model import Ridge as SKRidge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from physml.linear import Ridge
+
+    X, y = data
+    grid = {"ridge__alpha": [0.01, 3.0, 100.0]}
+    ours = GridSearchCV(make_pipeline(StandardScaler(), Ridge()), grid, cv=5).fit(X, y)
+    theirs = GridSearchCV(make_pipeline(StandardScaler(), SKRidge()), grid, cv=5).fit(X, y)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-12)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-12)

@@ -134,6 +134,13 @@ def test_invalid_inputs_raise_naming_the_argument(func, args, match):
         func(*args)
 
 
+def test_mixed_label_types_are_a_type_error():
+    with pytest.raises(TypeError, match="y_true and y_pred mix label types"):
+        accuracy_score([0, 1], ["0", "1"])
+    with pytest.raises(TypeError, match="y_true and labels mix label types"):
+        confusion_matrix([0, 1], [0, 1], labels=["0", "1"])
+
+
 def test_non_numeric_regression_input_is_a_type_error():
     with pytest.raises(TypeError, match="y_true must contain numbers"):
         mean_squared_error(["a", "b"], [1.0, 2.0])
@@ -188,3 +195,25 @@ def test_roc_matches_sklearn_with_ties(sklearn, seed, drop_intermediate):
     assert roc_auc_score(y, s) == pytest.approx(metrics.roc_auc_score(y, s), abs=1e-12)
     ypm = np.where(y == 1, 1, -1)
     assert roc_auc_score(ypm, s) == pytest.approx(metrics.roc_auc_score(ypm, s), abs=1e-12)
+
+
+def test_roc_and_auc_match_sklearn_on_arbitrary_inputs(sklearn):
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from sklearn import metrics
+
+    pairs = st.lists(st.tuples(st.integers(0, 1), st.integers(-5, 5)), min_size=2, max_size=40).filter(
+        lambda p: len({label for label, _ in p}) == 2
+    )
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(pairs)
+    def check(p):
+        y = np.array([label for label, _ in p])
+        s = np.array([score for _, score in p], dtype=float) / 4  # small integer grid: many ties
+        for a, b in zip(roc_curve(y, s), metrics.roc_curve(y, s)):
+            np.testing.assert_array_equal(a, b)
+        assert roc_auc_score(y, s) == pytest.approx(metrics.roc_auc_score(y, s), abs=1e-12)
+
+    check()

@@ -141,10 +141,20 @@ def r2_score(y_true, y_pred) -> float:
     return float(scores.mean())
 
 
+def _check_same_label_kind(a, b, name_a, name_b):
+    """Reject comparing text labels with numeric ones (every comparison would be False)."""
+    text_a, text_b = a.dtype.kind in "US", b.dtype.kind in "US"
+    if text_a != text_b and a.dtype.kind != "O" and b.dtype.kind != "O":
+        raise TypeError(
+            f"{name_a} and {name_b} mix label types ({a.dtype} and {b.dtype}); use the same type in both."
+        )
+
+
 def _label_pair(y_true, y_pred, name_pred="y_pred"):
     y_true = _as_1d(y_true, "y_true")
     y_pred = _as_1d(y_pred, name_pred)
     _check_lengths(y_true, y_pred, "y_true", name_pred)
+    _check_same_label_kind(y_true, y_pred, "y_true", name_pred)
     return y_true, y_pred
 
 
@@ -259,6 +269,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None) -> np.ndarray:
         labels = np.unique(np.concatenate([y_true, y_pred]))
     else:
         labels = _classes(y_true, labels)
+        _check_same_label_kind(y_true, labels, "y_true", "labels")
         if not np.isin(y_true, labels).any():
             raise ValueError("At least one label in labels must occur in y_true.")
     n = len(labels)
