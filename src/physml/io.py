@@ -93,7 +93,9 @@ def _state_of(model) -> dict:
     if hasattr(model, "_get_state"):
         state = model._get_state()
         if not isinstance(state, dict):
-            raise TypeError(f"{type(model).__name__}._get_state() must return a dict, got {type(state).__name__}.")
+            raise TypeError(
+                f"{type(model).__name__}._get_state() must return a dict, got {type(state).__name__}."
+            )
         return state
     return {k: v for k, v in vars(model).items() if _is_fitted_name(k)}
 
@@ -157,7 +159,8 @@ class _Encoder:
         if isinstance(v, list):
             return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
         if isinstance(v, dict):
-            return {"__dict__": [[self.value(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")] for k, x in v.items()]}
+            items = [[self.value(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")] for k, x in v.items()]
+            return {"__dict__": items}
         if isinstance(v, Estimator):
             return {"__estimator__": self.estimator(v, where)}
         raise TypeError(
@@ -184,7 +187,9 @@ def _resolve_class(path):
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValueError(f"Model file names class {path!r}, but module {module_name!r} cannot be imported: {exc}") from None
+        raise ValueError(
+            f"Model file names class {path!r}, but module {module_name!r} cannot be imported: {exc}"
+        ) from None
     cls = vars(module).get(name)
     if not (isinstance(cls, type) and issubclass(cls, Estimator) and cls.__module__ == module_name):
         raise ValueError(
@@ -364,7 +369,9 @@ def load(path):
             f"{path} uses model file format version {meta.get('format_version')!r}; this physml reads "
             f"version {FORMAT_VERSION}."
         )
-    declared = meta.get("arrays", {})
+    declared = meta.get("arrays")
+    if not isinstance(declared, dict) or not all(isinstance(i, dict) for i in declared.values()):
+        raise ValueError(f"{path}: malformed array table in the metadata.")
     if set(declared) != set(entries):
         raise ValueError(
             f"{path}: array entries {sorted(entries)} do not match the metadata {sorted(declared)}; "
@@ -372,7 +379,8 @@ def load(path):
         )
     for key, info in declared.items():
         arr = entries[key]
-        if arr.dtype.str != info["dtype"] or list(arr.shape) != info["shape"] or _sha256(arr) != info["sha256"]:
+        declared_layout = (info.get("dtype"), info.get("shape"), info.get("sha256"))
+        if (arr.dtype.str, list(arr.shape), _sha256(arr)) != declared_layout:
             raise ValueError(
                 f"{path}: checksum mismatch for array entry {key!r}; the file was corrupted or modified."
             )

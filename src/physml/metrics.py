@@ -354,7 +354,9 @@ def roc_curve(y_true, y_score, *, pos_label=None, drop_intermediate: bool = True
     thresholds = np.r_[np.inf, thresholds]
     if fps[-1] <= 0 or tps[-1] <= 0:
         missing = "negative" if fps[-1] <= 0 else "positive"
-        warnings.warn(f"No {missing} samples in y_true; the ROC curve is undefined (NaN).", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"No {missing} samples in y_true; the ROC curve is undefined (NaN).", UserWarning, stacklevel=2
+        )
     fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, np.nan)
     tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, np.nan)
     return fpr, tpr, thresholds

@@ -126,7 +126,9 @@ def _allocate(counts, n_draw, rng):
     return out
 
 
-def train_test_split(*arrays, test_size=None, train_size=None, random_state=None, shuffle=True, stratify=None):
+def train_test_split(
+    *arrays, test_size=None, train_size=None, random_state=None, shuffle=True, stratify=None
+):
     r"""Split arrays into a training and a validation part, :math:`D = D_{tr} \cup D_{val}` (S3).
 
     Parameters
@@ -394,7 +396,9 @@ def get_scorer(scoring):
         return lambda estimator, X, y: estimator.score(X, y)
     if isinstance(scoring, str):
         if scoring not in _SCORERS:
-            raise ValueError(f"scoring={scoring!r} is not known; use one of {sorted(_SCORERS)} or a callable.")
+            raise ValueError(
+                f"scoring={scoring!r} is not known; use one of {sorted(_SCORERS)} or a callable."
+            )
         return _SCORERS[scoring]
     if callable(scoring):
         return scoring
