@@ -7,6 +7,8 @@ r"""Neural networks from their equations (S12-S21).
   (S15) and :class:`FunctionalLoss` (S17, data that are integrals of the network).
 - Initialisers (S18) in :mod:`physml.nn.initializers`.
 - :class:`Sequential` networks trained by the optimisers of :mod:`physml.optim`.
+- :func:`train`: mini-batches, epochs, look-back stopping (S19), shared by
+  the estimators :class:`MLPRegressor` and :class:`MLPClassifier`.
 - :func:`gradient_check`: back-propagation against finite differences.
 """
 
@@ -28,7 +30,9 @@ from .layers import (
     get_activation,
 )
 from .losses import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, Loss, MSELoss, log_softmax, softmax
+from .mlp import MLPClassifier, MLPRegressor
 from .network import Sequential
+from .training import train
 
 __all__ = [
     "ACTIVATIONS",
@@ -44,6 +48,8 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "Loss",
+    "MLPClassifier",
+    "MLPRegressor",
     "MSELoss",
     "ReLU",
     "Sequential",
@@ -57,4 +63,5 @@ __all__ = [
     "numerical_gradient",
     "relative_error",
     "softmax",
+    "train",
 ]

@@ -1,0 +1,219 @@
+r"""The training loop shared by every network estimator (S7, S16, S19).
+
+:func:`train` runs mini-batch gradient descent (any :mod:`physml.optim`
+optimiser) over epochs, one forward and one backward pass per batch, and
+implements look-back stopping (S19): it records the validation cost after
+every epoch, keeps a copy of the parameters at its minimum and, at the end,
+puts those parameters back. With ``patience`` it also stops once the
+validation cost has not improved for that many epochs.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.linalg import blas
+
+from ..base import ConvergenceWarning, check_random_state
+from ..optim import minibatches
+from .layers import Dense
+
+__all__ = ["train", "validation_split"]
+
+
+def validation_split(n, fraction, rng, stratify=None):
+    r"""Indices of a random train/validation split of n samples.
+
+    Parameters
+    ----------
+    n : int
+    fraction : float in [0, 1)
+        Share of samples held out for validation.
+    rng : numpy.random.Generator
+    stratify : ndarray of shape (n,) of int, optional
+        Class labels: each class is split in the same proportion (and keeps at
+        least one sample in the training part).
+
+    Returns
+    -------
+    train_idx, val_idx : ndarray of int
+        ``val_idx`` is empty when ``fraction * n`` rounds to 0.
+    """
+    if fraction <= 0:
+        return np.arange(n), np.arange(0)
+    if stratify is None:
+        perm = rng.permutation(n)
+        n_val = min(int(round(fraction * n)), n - 1)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    val = []
+    for c in np.unique(stratify):
+        idx = rng.permutation(np.flatnonzero(stratify == c))
+        val.append(idx[: min(int(round(fraction * idx.size)), idx.size - 1)])
+    val_idx = np.sort(np.concatenate(val))
+    train_mask = np.ones(n, dtype=bool)
+    train_mask[val_idx] = False
+    return np.flatnonzero(train_mask), val_idx
+
+
+def _l2_adder(W):
+    """dW += alpha W in one BLAS axpy call, no temporary (the L2 penalty (alpha/2)||W||^2 fused into the gradient)."""
+    axpy = blas.get_blas_funcs("axpy", (W,))
+
+    def add(dW, alpha):
+        axpy(W.reshape(-1), dW.reshape(-1), a=alpha)
+
+    return add
+
+
+def _evaluate(network, loss, X, Y, chunk=4096):
+    """Mean cost of ``network`` on (X, Y) at inference (dropout off), in chunks of rows."""
+    total = 0.0
+    for s in range(0, X.shape[0], chunk):
+        out = network.forward(X[s : s + chunk], training=False)
+        total += loss.forward(out, Y[s : s + chunk]) * out.shape[0]
+    return total / X.shape[0]
+
+
+def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, patience=None,
+          validation_data=None, alpha=0.0, random_state=None, verbose=False, callback=None, desc="training"):
+    r"""Train ``network`` on (X, Y) with mini-batches; keep the parameters of the best epoch (S19).
+
+    Inputs are assumed validated: X is a C-contiguous array of the network's
+    dtype, Y matches what ``loss`` expects, row for row.
+
+    Each epoch shuffles the training samples, and for each batch of
+    ``batch_size`` rows runs
+
+    1. forward: ``out = network.forward(X_b, training=True)`` and ``E = loss.forward(out, Y_b)``;
+    2. backward (S16): ``network.backward(loss.backward())``;
+    3. L2 (``alpha > 0``): ``dW += alpha W`` for the weights (not the biases),
+       the gradient of ``(alpha/2) ||W||^2``;
+    4. ``optimizer.step(network.parameters(), network.gradients())``.
+
+    After the epoch the monitored cost (validation cost, or the mean training
+    cost without validation data) is compared with the best so far.
+
+    Parameters
+    ----------
+    network : Sequential
+    loss : Loss
+    X : ndarray of shape (n, n_features)
+    Y : ndarray of shape (n,) or (n, n_outputs)
+    optimizer : physml.optim.Optimizer
+        Used as given (its state carries over between calls).
+    batch_size : int
+        Rows per mini-batch (the last batch of an epoch may be smaller).
+    max_epochs : int
+        Number of epochs trained at most.
+    patience : int or None
+        Stop once the monitored cost has not improved for ``patience`` epochs;
+        None trains all ``max_epochs`` (pure look-back stopping).
+    validation_data : tuple (X_val, Y_val) or None
+    alpha : float
+        L2 strength.
+    random_state : None, int or numpy.random.Generator
+        Shuffling.
+    verbose : bool
+        tqdm progress bar over epochs (in a terminal).
+    callback : callable or None
+        ``callback(epoch, network, history)`` after every epoch (1-based epoch).
+    desc : str
+        Label of the progress bar.
+
+    Returns
+    -------
+    history : dict
+        ``train_loss`` and ``val_loss`` (lists, one entry per epoch; ``val_loss``
+        empty without validation data), ``best_epoch`` (1-based; 0 if no epoch
+        finished), ``best_loss``, ``n_epochs`` and ``stop_reason``
+        ("patience", "max_epochs" or "nan").
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the cost becomes NaN or infinite (the best parameters are restored;
+        try a lower learning rate), and when ``max_epochs`` ends training while
+        the monitored cost was still improving.
+    """
+    # A diverging run overflows before the cost turns inf/NaN: the ConvergenceWarning below
+    # reports it once, instead of a stream of RuntimeWarnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
+                      alpha, random_state, verbose, callback, desc)
+
+
+def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data, alpha,
+           random_state, verbose, callback, desc):
+    """The loop of :func:`train` (inputs assumed validated; owns its batch buffers)."""
+    rng = check_random_state(random_state)
+    params, grads = network.parameters(), network.gradients()
+    best_params = [p.copy() for p in params]
+    l2 = [(layer.dW, _l2_adder(layer.W)) for layer in network.layers if isinstance(layer, Dense)] if alpha > 0 else []
+    n = X.shape[0]
+    batch_size = min(batch_size, n)
+    X_b = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)
+    Y_b = np.empty((batch_size,) + Y.shape[1:], dtype=Y.dtype)
+
+    history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "best_loss": np.inf,
+               "n_epochs": 0, "stop_reason": "max_epochs"}
+    epochs = range(1, max_epochs + 1)
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        epochs = bar = tqdm(epochs, desc=desc, disable=None, leave=False)
+    for epoch in epochs:
+        total = 0.0
+        for idx in minibatches(n, batch_size, shuffle=True, random_state=rng):
+            m = idx.size
+            xb, yb = X_b[:m], Y_b[:m]
+            np.take(X, idx, axis=0, out=xb)
+            np.take(Y, idx, axis=0, out=yb)
+            E = loss.forward(network.forward(xb, training=True), yb)
+            if not np.isfinite(E):
+                break
+            total += E * m
+            network.backward(loss.backward())
+            for dW, add in l2:
+                add(dW, alpha)
+            optimizer.step(params, grads)
+        else:
+            E = total / n
+        if not np.isfinite(E):
+            history["stop_reason"] = "nan"
+            warnings.warn(ConvergenceWarning(
+                f"The training cost became {E} in epoch {epoch}; training stopped and the parameters of "
+                f"epoch {history['best_epoch']} were restored. Try a lower learning_rate, or standardise the "
+                "inputs."), stacklevel=3)
+            break
+        history["train_loss"].append(E)
+        monitored = E
+        if validation_data is not None:
+            monitored = _evaluate(network, loss, *validation_data)
+            history["val_loss"].append(monitored)
+        history["n_epochs"] = epoch
+        if monitored < history["best_loss"]:
+            history["best_loss"], history["best_epoch"] = monitored, epoch
+            for b, p in zip(best_params, params):
+                np.copyto(b, p)
+        if bar is not None:
+            bar.set_postfix(train=f"{E:.4g}", val=f"{monitored:.4g}" if validation_data is not None else "-")
+        if callback is not None:
+            callback(epoch, network, history)
+        if patience is not None and epoch - history["best_epoch"] >= patience:
+            history["stop_reason"] = "patience"
+            break
+    if bar is not None:
+        bar.close()
+
+    for b, p in zip(best_params, params):
+        np.copyto(p, b)
+    still_improving = history["n_epochs"] - history["best_epoch"] < (patience or 1)
+    if history["stop_reason"] == "max_epochs" and still_improving and history["n_epochs"] > 0:
+        what = "validation" if validation_data is not None else "training"
+        warnings.warn(ConvergenceWarning(
+            f"Reached max_epochs={max_epochs} while the {what} cost was still improving (best at epoch "
+            f"{history['best_epoch']}); increase max_epochs (or the learning_rate) to train to the minimum."),
+            stacklevel=3)
+    return history

@@ -1,0 +1,189 @@
+"""MLP estimators: digits accuracy, universal approximation (S21), labels, reproducibility, warnings."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from physml.base import ConvergenceWarning, NotFittedError
+from physml.nn import MLPClassifier, MLPRegressor, Sequential
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    datasets = pytest.importorskip("sklearn.datasets")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    X, y = datasets.load_digits(return_X_y=True)
+    return model_selection.train_test_split(X / 16, y, test_size=0.3, random_state=0)
+
+
+def test_default_classifier_reaches_096_on_digits(sklearn, digits_split):
+    Xtr, Xte, ytr, yte = digits_split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(random_state=0).fit(Xtr, ytr)
+    acc = clf.score(Xte, yte)
+    assert acc >= 0.96
+    # scikit-learn's MLPClassifier (same architecture and optimiser) on the same split, as a yardstick
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = SkMLP(random_state=0).fit(Xtr, ytr)
+    assert acc >= sk.score(Xte, yte) - 0.02
+
+
+def test_universal_approximation_one_hidden_layer_fits_sine():
+    # S21: one hidden layer with enough neurons approximates a continuous function
+    x = np.linspace(0, 1, 256)[:, None]
+    y = np.sin(2 * np.pi * x[:, 0])
+    reg = MLPRegressor((50,), activation="tanh", learning_rate=1e-2, batch_size=32, max_epochs=600,
+                       patience=None, validation_fraction=0.0, alpha=0.0, random_state=0).fit(x, y)
+    mse = np.mean((reg.predict(x) - y) ** 2)
+    assert mse < 1e-3
+    assert len(reg.network_.layers) == 3  # Dense, Tanh, Dense: a single hidden layer
+
+
+def test_regressor_multioutput_and_float64_output(rng):
+    X = rng.normal(size=(200, 3))
+    Y = np.column_stack([X @ [1.0, -2.0, 0.5], X[:, 0] - X[:, 2]])
+    reg = MLPRegressor((16,), learning_rate=1e-2, max_epochs=200, random_state=0, validation_fraction=0.0)
+    pred = reg.fit(X, Y).predict(X)
+    assert pred.shape == (200, 2) and pred.dtype == np.float64 and reg.n_outputs_ == 2
+    assert reg.score(X, Y) > 0.95
+
+
+def test_classifier_string_labels_and_probabilities(rng):
+    X = rng.normal(size=(300, 2))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "up", "down")
+    clf = MLPClassifier((16,), learning_rate=1e-2, max_epochs=100, random_state=0).fit(X, y)
+    assert list(clf.classes_) == ["down", "up"]
+    P = clf.predict_proba(X)
+    assert P.shape == (300, 2) and np.allclose(P.sum(1), 1)
+    assert np.array_equal(clf.classes_[P.argmax(1)], clf.predict(X))
+    assert clf.score(X, y) > 0.95
+
+
+def test_multiclass_probabilities_are_softmax_of_logits(rng):
+    X = rng.normal(size=(150, 4))
+    y = np.argmax(X[:, :3], axis=1)
+    clf = MLPClassifier((8,), max_epochs=20, random_state=1).fit(X, y)
+    z = clf.network_.forward(X.astype(np.float32)).astype(np.float64)
+    P = np.exp(z - z.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    assert np.allclose(clf.predict_proba(X), P, atol=1e-6)
+
+
+def test_same_seed_same_model_different_seed_different_model(rng):
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    a = MLPClassifier((8,), max_epochs=10, random_state=3).fit(X, y).predict_proba(X)
+    b = MLPClassifier((8,), max_epochs=10, random_state=3).fit(X, y).predict_proba(X)
+    c = MLPClassifier((8,), max_epochs=10, random_state=4).fit(X, y).predict_proba(X)
+    assert np.array_equal(a, b) and not np.allclose(a, c)
+
+
+def test_look_back_keeps_best_validation_epoch(rng):
+    # a noisy, small data set and a big net overfit: the validation cost rises after its minimum
+    X = rng.uniform(-1, 1, size=(60, 1))
+    y = np.sin(3 * X[:, 0]) + 0.4 * rng.normal(size=60)
+    reg = MLPRegressor((200, 200), learning_rate=1e-2, batch_size=16, max_epochs=150, patience=None,
+                       validation_fraction=0.3, alpha=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    val = np.array(reg.history_["val_loss"])
+    assert reg.best_epoch_ == int(np.argmin(val)) + 1 < len(val)
+    assert val[-1] > val.min()
+    # the network now holds the best epoch's parameters: recompute its validation cost
+    Xv, yv = _validation_part(reg, X, y, rng_seed=0)
+    assert np.isclose(np.mean((reg.predict(Xv) - yv) ** 2), val.min(), rtol=1e-5)
+
+
+def _validation_part(est, X, y, rng_seed):
+    from physml.base import check_random_state
+    from physml.nn.training import validation_split
+
+    rng = check_random_state(rng_seed)
+    _, va = validation_split(len(X), est.validation_fraction, rng)
+    return X[va], y[va]
+
+
+def test_patience_stops_early(rng):
+    X = rng.uniform(-1, 1, size=(60, 1))
+    y = np.sin(3 * X[:, 0]) + 0.4 * rng.normal(size=60)
+    reg = MLPRegressor((200, 200), learning_rate=1e-2, batch_size=16, max_epochs=500, patience=5,
+                       validation_fraction=0.3, random_state=0).fit(X, y)
+    assert reg.history_["stop_reason"] == "patience"
+    assert reg.n_iter_ == reg.best_epoch_ + 5 < 500
+
+
+def test_nan_loss_warns_and_restores_best(rng):
+    X = rng.normal(size=(100, 3)) * 1e3
+    y = X @ [1.0, 2.0, 3.0]
+    reg = MLPRegressor((32,), optimizer="sgd", learning_rate=10.0, max_epochs=50, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="lower learning_rate"):
+        reg.fit(X, y)
+    assert reg.history_["stop_reason"] == "nan"
+    assert all(np.isfinite(p).all() for p in reg.network_.parameters())
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_max_epochs_warning_says_what_to_do(rng):
+    X = rng.normal(size=(100, 2))
+    y = X[:, 0] - X[:, 1]
+    with pytest.warns(ConvergenceWarning, match="increase max_epochs"):
+        MLPRegressor((8,), max_epochs=2, random_state=0).fit(X, y)
+
+
+def test_dropout_network_trains_and_is_deterministic_at_inference(rng):
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    clf = MLPClassifier((64,), dropout=0.3, learning_rate=1e-2, max_epochs=150, random_state=0).fit(X, y)
+    assert any(type(layer).__name__ == "Dropout" for layer in clf.network_.layers)
+    assert np.array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    assert clf.score(X, y) > 0.85
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
+    ({"activation": "swish"}, "activation"),
+    ({"learning_rate": -1.0}, "learning_rate"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"validation_fraction": 1.0}, "validation_fraction"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"dtype": "float16"}, "dtype"),
+    ({"init": "ones"}, "init"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+])
+def test_bad_hyperparameters_rejected_at_fit(params, match, rng):
+    X, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    with pytest.raises(ValueError, match=match):
+        MLPRegressor(**params).fit(X, y)
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict(np.zeros((2, 3)))
+
+
+def test_sklearn_gridsearch_accepts_mlp(sklearn, rng):
+    from sklearn.model_selection import GridSearchCV
+
+    X = rng.normal(size=(90, 2))
+    y = (X[:, 0] > 0).astype(int)
+    gs = GridSearchCV(MLPClassifier(max_epochs=20, random_state=0), {"hidden_layer_sizes": [(4,), (16,)]}, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gs.fit(X, y)
+    assert gs.best_params_["hidden_layer_sizes"] in [(4,), (16,)]
+    assert isinstance(gs.best_estimator_.network_, Sequential)
+
+
+def test_state_round_trip_is_bit_identical(rng):
+    X = rng.normal(size=(80, 3))
+    y = np.where(X[:, 0] > 0, "a", "b")
+    clf = MLPClassifier((8, 4), max_epochs=5, random_state=0).fit(X, y)
+    fresh = MLPClassifier((8, 4), max_epochs=5)._set_state(clf._get_state())
+    assert np.array_equal(fresh.predict_proba(X), clf.predict_proba(X))
+    assert fresh.loss_curve_ == clf.loss_curve_ and list(fresh.classes_) == ["a", "b"]
