@@ -195,8 +195,14 @@ def test_not_fitted_error_is_sklearns_once_sklearn_is_loaded(sklearn, data):
 
     with pytest.raises(SKNotFittedError):
         _LeastSquares().predict(data[0])
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError) as info:
         _LeastSquares().predict(data[0])
+    # joblib sends a worker's exception to the parent by pickling it
+    import pickle
+
+    again = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(again, SKNotFittedError) and isinstance(again, NotFittedError)
+    assert again.args == info.value.args
 
 
 def test_check_classification_targets_encodes_and_rejects():

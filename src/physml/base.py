@@ -49,9 +49,18 @@ class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted estimator is called before ``fit``."""
 
 
+def _rebuild_not_fitted_error(args):
+    return _not_fitted_error_class()(*args)
+
+
 @functools.lru_cache(maxsize=None)
 def _interoperable_not_fitted_error(sklearn_error):
-    return type("NotFittedError", (NotFittedError, sklearn_error), {"__module__": __name__})
+    # __reduce__: joblib ships exceptions between processes; rebuild by function, not by class lookup
+    return type(
+        "NotFittedError",
+        (NotFittedError, sklearn_error),
+        {"__module__": __name__, "__reduce__": lambda self: (_rebuild_not_fitted_error, (self.args,))},
+    )
 
 
 def _not_fitted_error_class():
