@@ -187,3 +187,18 @@ def test_state_round_trip_is_bit_identical(rng):
     fresh = MLPClassifier((8, 4), max_epochs=5)._set_state(clf._get_state())
     assert np.array_equal(fresh.predict_proba(X), clf.predict_proba(X))
     assert fresh.loss_curve_ == clf.loss_curve_ and list(fresh.classes_) == ["a", "b"]
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_io_save_load_round_trip_bit_identical(Est, tmp_path, rng):
+    io = pytest.importorskip("physml.io")
+    X = rng.normal(size=(90, 4))
+    y = np.where(X[:, 0] > 0, "yes", "no") if Est is MLPClassifier else X[:, 0] - X[:, 1]
+    model = Est((12, 6), activation="tanh", max_epochs=5, dropout=0.1, random_state=0).fit(X, y)
+    path = io.save(model, tmp_path / "mlp.npz")
+    loaded = io.load(path)
+    assert type(loaded) is Est and loaded.get_params() == model.get_params()
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    if Est is MLPClassifier:
+        assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.history_ == model.history_ and loaded.best_epoch_ == model.best_epoch_
