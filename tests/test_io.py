@@ -29,8 +29,9 @@ class Layer:
 class Kitchen(RegressorMixin, Estimator):
     """Holds every kind of value the generic walk must store exactly."""
 
-    def __init__(self, inner=None, shape=(2, 3), dtype=np.float32, random_state=None, eta=0.1):
+    def __init__(self, inner=None, shape=(2, 3), dtype=np.float32, random_state=None, eta=0.1, cast=float):
         self.inner = inner
+        self.cast = cast
         self.shape = shape
         self.dtype = dtype
         self.random_state = random_state
@@ -175,7 +176,7 @@ def test_generic_walk_stores_every_supported_type_exactly(tmp_path, data, physml
     _assert_same(model, loaded, "kitchen")
     assert loaded.inner is not model.inner and loaded.inner.alpha == 3.0
     assert loaded.random_state.random() == model.random_state.random()
-    assert loaded.dtype is np.float32 and loaded.scale_.dtype == np.float32
+    assert loaded.dtype is np.float32 and loaded.scale_.dtype == np.float32 and loaded.cast is float
     assert not hasattr(loaded, "_private")
     assert model.predict(X).tobytes() == loaded.predict(X).tobytes()
     unfitted = pio.load(pio.save(Kitchen(), tmp_path / "u.npz"))

@@ -23,9 +23,10 @@ truncated, corrupted, tampered or foreign file raises ``ValueError``.
 What is saved
 -------------
 By default the *generic walk*: the constructor parameters
-(``get_params(deep=False)``) and every instance attribute whose name ends in
-``"_"`` (the fitted state). Values may be ``None``, bools, ints, floats,
-strings, NumPy arrays of any non-object dtype, NumPy scalars and dtypes,
+(``get_params(deep=False)``) and every public instance attribute whose name
+ends in ``"_"`` (the fitted state: ``coef_``, not ``_cache``). Values may be ``None``, bools, ints, floats,
+strings, NumPy arrays of any non-object dtype, NumPy scalars, dtypes and scalar
+types (``np.float32``; also the builtins ``float``, ``int``, ``bool``, ``complex``, ``str``),
 ``numpy.random.Generator`` (its bit-generator state), physml estimators
 (saved recursively with their own parameters and state), and lists, tuples and
 dicts of these. Anything else raises ``TypeError`` naming the attribute.
@@ -79,6 +80,7 @@ FORMAT_VERSION = 1
 _META = "__meta__"
 _META_SHA = "__meta_sha256__"
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+_BUILTIN_TYPES = {t.__name__: t for t in (bool, int, float, complex, str)}
 
 
 def _sha256(arr: np.ndarray) -> str:
@@ -152,6 +154,8 @@ class _Encoder:
             return {"__dtype__": v.str}
         if isinstance(v, type) and issubclass(v, np.generic):
             return {"__type__": np.dtype(v).str}
+        if isinstance(v, type) and _BUILTIN_TYPES.get(v.__name__) is v:
+            return {"__builtin_type__": v.__name__}
         if isinstance(v, np.random.Generator):
             return {"__generator__": self.value(v.bit_generator.state, f"{where}.bit_generator.state")}
         if isinstance(v, tuple):
@@ -244,6 +248,10 @@ class _Decoder:
             return np.dtype(x)
         if tag == "__type__":
             return np.dtype(x).type
+        if tag == "__builtin_type__":
+            if x not in _BUILTIN_TYPES:
+                raise ValueError(f"Model file holds an unknown type {x!r}.")
+            return _BUILTIN_TYPES[x]
         if tag == "__tuple__":
             return tuple(self.value(e) for e in x)
         if tag == "__dict__":
