@@ -252,3 +252,20 @@ def test_cross_val_score_does_not_fit_the_given_estimator(regression_data):
     est = _Ridge()
     cross_val_score(est, X, y, cv=[(np.arange(30), np.arange(30, 47))])
     assert not hasattr(est, "coef_")
+
+
+def test_shuffled_stratified_kfold_keeps_class_counts_per_fold():
+    y = np.repeat(["a", "b", "c"], [12, 8, 4])
+    folds = [te for _, te in StratifiedKFold(4, shuffle=True, random_state=0).split(np.zeros((24, 1)), y)]
+    for test in folds:
+        np.testing.assert_array_equal(np.unique(y[test], return_counts=True)[1], [3, 2, 1])
+    np.testing.assert_array_equal(np.sort(np.concatenate(folds)), np.arange(24))
+
+
+def test_cross_val_score_accepts_pandas_and_lists(regression_data):
+    pd = pytest.importorskip("pandas")
+    X, y = regression_data
+    ref = cross_val_score(_Ridge(), X, y, cv=3)
+    frame = pd.DataFrame(X, index=np.arange(100, 147))
+    np.testing.assert_array_equal(cross_val_score(_Ridge(), frame, pd.Series(y, index=frame.index), cv=3), ref)
+    np.testing.assert_array_equal(cross_val_score(_Ridge(), X.tolist(), y.tolist(), cv=3), ref)
