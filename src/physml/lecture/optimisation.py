@@ -1,0 +1,421 @@
+r"""Chapter: optimisation by gradient descent and its refinements (S5-S10).
+
+Reproduces, with :mod:`physml.optim`: the role of the learning rate (S5),
+Newton's one-step solution of a quadratic (S6), the noise of mini-batch
+gradients (S7), the speed-up of momentum on an ill-conditioned valley (S8),
+and the race of GD, momentum, Nesterov, RMSprop, Adam and Newton (S5-S10) on
+the Rosenbrock and Beale functions, each compared with SciPy's optimum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..optim import (Adam, GradientDescent, Momentum, Newton, StepDecay, minibatches, minimize)
+
+TITLE = "Optimisation: gradient descent, Newton, momentum, RMSprop and Adam"
+ORDER = 30
+SYLLABUS = "S5-S10"
+
+
+# ---------------------------------------------------------------------------
+# Test functions
+# ---------------------------------------------------------------------------
+
+
+def rosenbrock(p):
+    x, y = p[0], p[1]
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+
+def rosenbrock_grad(p):
+    x, y = p[0], p[1]
+    return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
+
+
+def rosenbrock_hess(p):
+    x, y = p[0], p[1]
+    return np.array([[2 - 400 * (y - 3 * x**2), -400 * x], [-400 * x, 200.0]])
+
+
+def beale(p):
+    x, y = p[0], p[1]
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def beale_grad(p):
+    x, y = p[0], p[1]
+    a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    return np.array([2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+                     2 * a * x + 4 * b * x * y + 6 * c * x * y**2])
+
+
+# The race: (function, gradient, Hessian or None, start, plot window, per-method settings).
+# Learning rates are tuned per method and function; RMSprop's step is sign-like (|step| ~ eta whatever the
+# gradient), so it needs a decaying rate to settle on the optimum.
+RACE = {
+    "Rosenbrock": (rosenbrock, rosenbrock_grad, rosenbrock_hess, (-1.2, 1.0), ((-2.0, 2.0), (-1.0, 3.0)), {
+        "GD": ("gd", {"lr": 1.5e-3}),
+        "momentum": ("momentum", {"lr": 5e-4, "momentum": 0.9}),
+        "Nesterov": ("nesterov", {"lr": 5e-4, "momentum": 0.9}),
+        "RMSprop": ("rmsprop", {"lr": 3e-3, "schedule": StepDecay(500, 0.7)}),
+        "Adam": ("adam", {"lr": 1e-2}),
+        "Newton": ("newton", {}),
+    }),
+    "Beale": (beale, beale_grad, None, (0.5, 0.5), ((-0.5, 4.0), (-1.0, 1.8)), {
+        "GD": ("gd", {"lr": 3e-2}),
+        "momentum": ("momentum", {"lr": 3e-3, "momentum": 0.9}),
+        "Nesterov": ("nesterov", {"lr": 3e-3, "momentum": 0.9}),
+        "RMSprop": ("rmsprop", {"lr": 1e-2, "schedule": StepDecay(300, 0.7)}),
+        "Adam": ("adam", {"lr": 3e-2}),
+        "Newton": ("newton", {}),
+    }),
+}
+COLORS = {"GD": "C0", "momentum": "C1", "Nesterov": "C2", "RMSprop": "C3", "Adam": "C4", "Newton": "k"}
+
+
+def _gd_path(grad, x0, opt, n_steps):
+    x = np.array(x0, dtype=np.float64)
+    path = [x.copy()]
+    for _ in range(n_steps):
+        opt.step([x], [grad(x)])
+        path.append(x.copy())
+    return np.array(path)
+
+
+def _contour(ax, fun, window, levels, log=True):
+    (x0, x1), (y0, y1) = window
+    X, Y = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
+    Z = fun(np.array([X, Y]))
+    ax.contour(X, Y, np.log10(Z + 1e-12) if log else Z, levels=levels, colors="0.7", linewidths=0.7)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
+# ---------------------------------------------------------------------------
+# S5: the learning rate
+# ---------------------------------------------------------------------------
+
+
+def _learning_rate(ch):
+    lam = np.array([1.0, 10.0])   # E = (x^2 + 10 y^2)/2, a 2D valley with lambda_max = 10
+
+    def E(p):
+        return 0.5 * (lam[0] * p[0] ** 2 + lam[1] * p[1] ** 2)
+
+    def grad(p):
+        return lam * p
+
+    x0 = (-4.0, 1.5)
+    etas = {"too small": 0.02, "good": 2 / (lam.min() + lam.max()), "too large": 0.205}
+    fig, axes = ch.subplots(1, 3, figsize=(13.5, 3.8))
+    for ax, (label, eta) in zip(axes, etas.items()):
+        path = _gd_path(grad, x0, GradientDescent(eta), 25)
+        _contour(ax, E, ((-5, 5), (-3, 3)), np.linspace(-1, 2, 12))
+        ax.plot(path[:, 0], path[:, 1], "o-", ms=3, color="C3")
+        ax.plot(0, 0, "k*", ms=10)
+        ax.set_title(f"{label}: eta = {eta:.3g}, E after 25 steps = {E(path[-1]):.2g}", fontsize=9)
+        ax.set_xlabel("theta_1")
+    axes[0].set_ylabel("theta_2")
+    ch.figure(fig, "learning_rate",
+              title="Too small an eta crawls, a good eta converges, beyond 2/lambda_max GD diverges",
+              finding="Gradient descent on E = (x^2 + 10 y^2)/2 for 25 steps. The step along the steep "
+                      "direction is multiplied by 1 - 10 eta per step: above eta = 2/lambda_max = 0.2 it "
+                      "flips sign and grows, the zig-zag of the right panel.")
+
+    # largest stable eta by bisection: GD contracts the error iff eta < 2/lambda_max
+    def stable(eta):
+        with np.errstate(over="ignore", invalid="ignore"):
+            path = _gd_path(grad, x0, GradientDescent(eta), 400)
+            return bool(E(path[-1]) < E(np.array(x0)))
+
+    lo, hi = 0.01, 1.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
+    ch.check("largest stable GD learning rate (bisection)", lo, 2 / lam.max(), 2e-3, relative=True,
+             note="theory: 2/lambda_max of the Hessian")
+
+
+# ---------------------------------------------------------------------------
+# S6: Newton
+# ---------------------------------------------------------------------------
+
+
+def _newton(ch):
+    rng = np.random.default_rng(ch.seed)
+    n = 20
+    Q = rng.normal(size=(n, n))
+    A = Q @ Q.T / n + 0.05 * np.eye(n)
+    b = rng.normal(size=n)
+    x = np.zeros(n)
+    Newton().step([x], [A @ x - b], [A])
+    x_star = np.linalg.solve(A, b)
+    ch.check("Newton one-step error on a 20-dim quadratic, |theta_1 - theta*|", np.linalg.norm(x - x_star), 0.0,
+             1e-10, seed=ch.seed, note=f"condition number {np.linalg.cond(A):.0f}")
+
+    # 2D picture: a rotated, elongated bowl
+    c, s = np.cos(0.5), np.sin(0.5)
+    R = np.array([[c, -s], [s, c]])
+    A2 = R @ np.diag([1.0, 15.0]) @ R.T
+    b2 = A2 @ np.array([1.0, 0.5])
+
+    def E(p):
+        p = np.asarray(p)
+        return 0.5 * np.einsum("i...,ij,j...->...", p, A2, p) - np.tensordot(b2, p, axes=1)
+
+    def grad(p):
+        return A2 @ p - b2
+
+    x0 = (-2.0, 1.5)
+    gd = _gd_path(grad, x0, GradientDescent(1.9 / 15.5), 30)
+    x1 = np.array(x0, dtype=np.float64)
+    Newton().step([x1], [grad(x1)], [A2])
+    res_r = minimize(rosenbrock, (-1.2, 1.0), grad=rosenbrock_grad, hess=rosenbrock_hess, method="newton",
+                     tol=1e-10)
+    path_r = [np.array([-1.2, 1.0])]
+    minimize(rosenbrock, (-1.2, 1.0), grad=rosenbrock_grad, hess=rosenbrock_hess, method="newton", tol=1e-10,
+             callback=lambda z: path_r.append(z.copy()) and False)
+    path_r = np.array(path_r)
+
+    fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10, 4))
+    E_min = E(np.array([1.0, 0.5]))
+    (xa, xb), (ya, yb) = (-3, 3), (-2.5, 2.5)
+    X, Y = np.meshgrid(np.linspace(xa, xb, 200), np.linspace(ya, yb, 200))
+    ax1.contour(X, Y, np.log10(E(np.array([X, Y])) - E_min + 1e-3), levels=12, colors="0.7", linewidths=0.7)
+    ax1.plot(gd[:, 0], gd[:, 1], "o-", ms=3, color="C0", label=f"GD, 30 steps: error {np.linalg.norm(gd[-1] - [1, .5]):.1e}")
+    ax1.plot([x0[0], x1[0]], [x0[1], x1[1]], "s-", color="k", lw=2,
+             label=f"Newton, 1 step: error {np.linalg.norm(x1 - [1, .5]):.0e}")
+    ax1.plot(1, 0.5, "r*", ms=12)
+    ax1.legend(fontsize=8, loc="lower right")
+    ax1.set_xlabel("theta_1")
+    ax1.set_ylabel("theta_2")
+    ax1.set_title("quadratic: H^-1 grad E points at the minimum", fontsize=9)
+    _contour(ax2, rosenbrock, ((-2, 2), (-3.5, 3)), np.linspace(-1, 3.5, 14))
+    ax2.plot(path_r[:, 0], path_r[:, 1], "s-", color="k", label=f"Newton: {res_r.n_iter} steps")
+    ax2.plot(1, 1, "r*", ms=12)
+    ax2.legend(fontsize=8)
+    ax2.set_title("Rosenbrock: a few Newton steps instead of thousands of GD steps", fontsize=9)
+    ch.figure(fig, "newton", title="Newton's step lands on a quadratic's minimum in one step",
+              finding="Left: 30 GD steps zig-zag across the rotated valley (condition number 15) and still "
+                      f"miss by {np.linalg.norm(gd[-1] - [1, .5]):.0e}, while one Newton step v = H^-1 grad E jumps to the minimum. Right: on Rosenbrock Newton needs "
+                      f"{res_r.n_iter} steps, at the price of solving with the Hessian, O(n^3) for n parameters.")
+
+
+# ---------------------------------------------------------------------------
+# S8: momentum on an ill-conditioned valley
+# ---------------------------------------------------------------------------
+
+
+def _momentum(ch):
+    mu, L = 1.0, 100.0
+    kappa = L / mu
+    lam = np.array([mu, L])
+
+    def grad(p):
+        return lam * p
+
+    x0 = (1.0, 0.02)
+    n_steps = 300
+    eta_gd = 2 / (L + mu)
+    eta_hb = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
+    gamma = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+    gd = _gd_path(grad, x0, GradientDescent(eta_gd), n_steps)
+    hb = _gd_path(grad, x0, Momentum(eta_hb, momentum=gamma), n_steps)
+    err_gd, err_hb = np.linalg.norm(gd, axis=1), np.linalg.norm(hb, axis=1)
+    rate_gd_theory = (kappa - 1) / (kappa + 1)
+    rate_hb_theory = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    t0, t1 = 50, 150
+    rate_gd = (err_gd[t1] / err_gd[t0]) ** (1 / (t1 - t0))
+    rate_hb = (err_hb[t1] / err_hb[t0]) ** (1 / (t1 - t0))
+    ch.check("GD error contraction per step, kappa = 100", rate_gd, rate_gd_theory, 1e-6,
+             note="theory (kappa-1)/(kappa+1) at eta = 2/(L+mu)")
+    ch.check("momentum error contraction per step, kappa = 100", rate_hb, rate_hb_theory, 0.01,
+             note="heavy ball, theory (sqrt kappa-1)/(sqrt kappa+1); measured over steps 50-150")
+
+    fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10.5, 4))
+    X, Y = np.meshgrid(np.linspace(-1.1, 1.1, 200), np.linspace(-0.06, 0.06, 200))
+    ax1.contour(X, Y, np.log10(0.5 * (mu * X**2 + L * Y**2) + 1e-6), levels=12, colors="0.7", linewidths=0.7)
+    ax1.plot(gd[:60, 0], gd[:60, 1], ".-", ms=3, color="C0", label="GD")
+    ax1.plot(hb[:60, 0], hb[:60, 1], ".-", ms=3, color="C1", label="momentum")
+    ax1.plot(0, 0, "k*", ms=10)
+    ax1.set_title("first 60 steps (axes not to scale)", fontsize=9)
+    ax1.legend(fontsize=8)
+    steps = np.arange(n_steps + 1)
+    ax2.semilogy(steps, err_gd, color="C0", label=f"GD, eta = 2/(L+mu)")
+    ax2.semilogy(steps, err_hb, color="C1", label=f"momentum, gamma = {gamma:.2f}")
+    ax2.semilogy(steps, err_gd[0] * rate_gd_theory**steps, "--", color="C0", lw=0.8,
+                 label=f"((k-1)/(k+1))^t = {rate_gd_theory:.3f}^t")
+    ax2.semilogy(steps, err_hb[0] * rate_hb_theory**steps, "--", color="C1", lw=0.8,
+                 label=f"((sqrt k-1)/(sqrt k+1))^t = {rate_hb_theory:.3f}^t")
+    ax2.set_ylim(1e-16, 10)
+    ax2.set_xlabel("step t")
+    ax2.set_ylabel("|theta_t - theta*|")
+    ax2.legend(fontsize=7)
+    need_gd = int(np.argmax(err_gd < 1e-8)) if (err_gd < 1e-8).any() else None
+    need_hb = int(np.argmax(err_hb < 1e-8))
+    ch.figure(fig, "momentum", title="Momentum needs ~sqrt(kappa) steps where plain GD needs ~kappa",
+              finding=f"E = (x^2 + 100 y^2)/2 (condition number kappa = 100), both with their best settings: "
+                      f"momentum reaches an error of 1e-8 in {need_hb} steps, GD in "
+                      f"{need_gd if need_gd is not None else f'more than {n_steps}'} steps.")
+
+
+# ---------------------------------------------------------------------------
+# S5-S10: the race on Rosenbrock and Beale
+# ---------------------------------------------------------------------------
+
+
+def _race(ch):
+    from scipy.optimize import minimize as scipy_minimize
+
+    fig, axes = ch.subplots(2, 2, figsize=(11, 8.5))
+    first_step = None
+    steps = {}
+    for col, (fname, (fun, grad, hess, x0, window, methods)) in enumerate(RACE.items()):
+        ref = scipy_minimize(fun, x0, jac=grad, method="BFGS", options={"gtol": 1e-12}).x
+        ax_path, ax_cost = axes[0, col], axes[1, col]
+        _contour(ax_path, fun, window, np.linspace(-1, 3.5, 14))
+        for label, (method, options) in ch.progress(methods.items(), desc=f"race on {fname}"):
+            path = [np.array(x0)]
+            res = minimize(fun, x0, grad=grad, hess=hess, method=method, max_iter=30_000, tol=1e-7,
+                           callback=lambda z: path.append(z.copy()) and False, **options)
+            path = np.array(path)
+            steps[fname, label] = res.n_iter
+            dist = float(np.abs(res.x - ref).max())
+            ch.check(f"{fname}: {label}, max |theta - theta_scipy|", dist, 0.0, 1e-6,
+                     note=f"{res.n_iter} steps; {res.message.split(';')[0]}")
+            ax_path.plot(path[:, 0], path[:, 1], "-", color=COLORS[label], lw=1.2,
+                         marker="o" if len(path) < 50 else None, ms=3, label=f"{label} ({res.n_iter} steps)")
+            ax_cost.loglog(np.arange(1, len(res.history) + 1), res.history + 1e-20, color=COLORS[label],
+                           label=label)
+            if fname == "Rosenbrock" and label == "Adam":
+                first_step = path[1] - path[0]
+        ax_path.plot(*ref, "r*", ms=12)
+        ax_path.set_title(f"{fname} from {x0}", fontsize=9)
+        ax_path.legend(fontsize=7, loc="upper left" if col == 0 else "lower right")
+        ax_cost.set_xlabel("step t + 1")
+        ax_cost.set_ylabel("E(theta_t)")
+        ax_cost.set_ylim(1e-17, None)
+    axes[1, 0].legend(fontsize=7)
+    newton = [steps[f, "Newton"] for f in RACE]
+    first_order = [v for (f, label), v in steps.items() if label != "Newton"]
+    speedup = steps["Rosenbrock", "GD"] / min(steps["Rosenbrock", "Adam"], steps["Rosenbrock", "momentum"])
+    ch.figure(fig, "race", title=f"Newton converges in {min(newton)}-{max(newton)} steps, first-order methods in "
+                                 f"{min(first_order)}-{max(first_order)}; on Rosenbrock Adam and momentum beat GD "
+                                 f"{speedup:.0f}x",
+              finding="Paths (top) and cost against step (bottom, log-log) of the S5-S10 optimisers, each with a "
+                      "tuned learning rate, until max|grad E| < 1e-7; every one ends within 1e-6 of SciPy's "
+                      "BFGS optimum (table). RMSprop's sign-like step needs a decaying rate to settle.")
+    # Adam's bias correction: the very first step has length eta in each coordinate
+    eta = RACE["Rosenbrock"][5]["Adam"][1]["lr"]
+    ch.check("Adam first step |delta theta_i| / eta (bias correction)", float(np.abs(first_step).max() / eta), 1.0,
+             1e-6, note="m_hat_1 / sqrt(s_hat_1) = g_1/|g_1|; without the correction it would be "
+                        "(1-beta1)/sqrt(1-beta2) = 3.16")
+
+
+# ---------------------------------------------------------------------------
+# S7: SGD noise against the batch size
+# ---------------------------------------------------------------------------
+
+
+def _sgd_noise(ch):
+    rng = np.random.default_rng(ch.seed + 7)
+    n, d = (500, 5) if ch.quick else (2000, 5)
+    X = rng.normal(size=(n, d))
+    w_true = rng.normal(size=d)
+    y = X @ w_true + 0.5 * rng.normal(size=n)
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+
+    def loss(w):
+        return 0.5 * np.mean((X @ w - y) ** 2)
+
+    loss_star = loss(w_star)
+    # per-sample gradients at the optimum: mean zero, total variance sigma2
+    e = X * (X @ w_star - y)[:, None]
+    sigma2 = np.mean(np.sum(e**2, axis=1))
+    batch_sizes = [1, 4, 16, 64, 256]
+    n_epochs_noise = 20 if ch.quick else 100
+    measured = []
+    gen = np.random.default_rng(ch.seed + 8)
+    for K in batch_sizes:
+        sq = []
+        for _ in range(n_epochs_noise):
+            for batch in minibatches(n, K, random_state=gen):
+                if len(batch) == K:
+                    sq.append(np.sum(e[batch].mean(axis=0) ** 2))
+        measured.append(np.mean(sq))
+    measured = np.array(measured)
+    theory = sigma2 / np.array(batch_sizes) * (n - np.array(batch_sizes)) / (n - 1)
+    i16 = batch_sizes.index(16)
+    ch.check("mini-batch gradient variance / theory at K = 16", measured[i16] / theory[i16], 1.0, 0.05,
+             seed=ch.seed, note="theory sigma^2/K (n-K)/(n-1), sampling without replacement")
+
+    # SGD at a constant rate: delta = w - w* follows delta <- delta - eta (H delta + xi), with xi the batch noise
+    # of covariance f/K (Sigma + M(C) - H C H), f = (n-K)/(n-1), M(C) = mean_i x_i x_i^T C x_i x_i^T (the noise
+    # grows away from w*). Its stationary covariance C solves H C + C H - eta H C H = eta cov(xi), linear in C;
+    # the excess-loss floor is tr(H C)/2.
+    H = X.T @ X / n
+    Sigma = e.T @ e / n
+    P = np.einsum("ni,nj->nij", X, X)
+    M = np.einsum("nij,nkl->ikjl", P, P).reshape(d * d, d * d) / n   # vec(M(C)) = M vec(C)
+    HH = np.kron(H, H)
+    eta = 0.05
+    n_steps = 4000 if ch.quick else 20000
+    burn_in = n_steps // 5
+    I = np.eye(d)
+    fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10.5, 4))
+    floors, theory_floors = {}, {}
+    for color, K in zip(["C0", "C1", "C2", "C3"], ch.progress([1, 16, 256, n], desc="SGD runs")):
+        f_K = (n - K) / (n - 1) / K
+        lhs = np.kron(I, H) + np.kron(H, I) - eta * HH - eta * f_K * (M - HH)
+        C = np.linalg.solve(lhs, eta * f_K * Sigma.reshape(-1)).reshape(d, d)
+        theory_floors[K] = 0.5 * np.trace(H @ C)
+        w = np.zeros(d)
+        opt = GradientDescent(eta)
+        gen = np.random.default_rng(ch.seed + 9)
+        excess = []
+        while len(excess) < n_steps:
+            for batch in minibatches(n, K, random_state=gen):
+                Xb = X[batch]
+                opt.step([w], [Xb.T @ (Xb @ w - y[batch]) / len(batch)])
+                dw = w - w_star
+                excess.append(0.5 * dw @ H @ dw)
+                if len(excess) == n_steps:
+                    break
+        excess = np.array(excess)
+        floors[K] = excess[burn_in:].mean()
+        ax1.loglog(np.arange(1, n_steps + 1), np.maximum(excess, 1e-17), color=color, lw=0.8,
+                   label=f"K = {K}: {int(np.ceil(n / K))} steps per epoch")
+        if theory_floors[K] > 0:
+            ax1.axhline(theory_floors[K], color=color, ls="--", lw=1)
+    ch.check("SGD excess-loss floor at K = 1 / theory", floors[1] / theory_floors[1], 1.0, 0.1,
+             seed=ch.seed, note=f"time average over {n_steps - burn_in} steps; eta = {eta}; "
+                                "theory: tr(HC)/2, C the stationary covariance of w - w*")
+    ax1.set_xlabel("step t")
+    ax1.set_ylabel("E(w_t) - E(w*)")
+    ax1.set_ylim(1e-9, None)
+    ax1.set_title(f"SGD, eta = {eta}, n = {n} (dashed: predicted noise floor)", fontsize=9)
+    ax1.legend(fontsize=7, loc="lower left")
+    ax2.loglog(batch_sizes, np.sqrt(measured), "o", label="measured at w*")
+    ax2.loglog(batch_sizes, np.sqrt(theory), "-", label="sqrt(sigma^2/K (n-K)/(n-1))")
+    ax2.set_xlabel("batch size K")
+    ax2.set_ylabel("rms |grad E_MB(w*)|")
+    ax2.legend(fontsize=8)
+    ch.figure(fig, "sgd_noise", title="SGD stalls at a noise floor that falls with the batch size K",
+              finding="Linear regression by SGD at a constant rate. Right: at the optimum the mini-batch gradient is "
+                      "pure noise of rms size sqrt(sigma^2/K). Left: every batch size descends alike at first, then "
+                      f"stalls at a floor set by that noise (K = 1: {floors[1]:.1e}, K = 16: {floors[16]:.1e}); only "
+                      "the full batch converges. Dashed: the floor for independent batches. Large K sit below it: "
+                      "the batches of one epoch partition the data, so their noise cancels over an epoch that is "
+                      "shorter than SGD's relaxation time (the benefit of reshuffling over sampling with "
+                      "replacement).")
+
+
+def run(ch):
+    ch.note("Every optimiser here is physml.optim (S5-S10). The race tunes one learning rate per method and "
+            "function; the distances to SciPy's BFGS optimum are in the table.")
+    _learning_rate(ch)
+    _newton(ch)
+    _momentum(ch)
+    _race(ch)
+    _sgd_noise(ch)
