@@ -15,8 +15,9 @@ Two samplers, each written twice:
   ``(i, j)`` is the spin of replica ``r`` (1 is :math:`+1`), so one pass of
   bitwise logic updates 64 independent lattices at once. The number
   :math:`c` of anti-aligned neighbours (:math:`\Delta E = 8 - 4c`) is counted
-  with a bit-sliced adder; flips with :math:`c \ge 2` are always accepted, and
-  the acceptance bits :math:`U < p` for :math:`c = 1` (:math:`p = e^{-4\beta}`)
+  with a bit-sliced adder; flips with :math:`c \ge 3` are always accepted, and
+  the acceptance bits :math:`U < p` for :math:`c = 2` (:math:`p = q_0 = 7/8`, see
+  :func:`metropolis_sweep_numpy`), :math:`c = 1` (:math:`p = e^{-4\beta}`)
   and :math:`c = 0` (:math:`p = e^{-8\beta}`) are drawn for all 64 replicas
   together by comparing :math:`p` with a random binary fraction digit by digit,
   most significant first, stopping once every bit is decided (about
@@ -24,8 +25,11 @@ Two samplers, each written twice:
 * **Wolff cluster update.** Grow a cluster of aligned spins from a random
   seed, adding each aligned neighbour with probability
   :math:`p_{add} = 1 - e^{-2\beta}`, and flip it (Wolff, PRL 62, 361 (1989)).
-  One "sweep" of Wolff is as many clusters as it takes to flip at least
-  :math:`L^2` spins, so times are comparable with Metropolis sweeps.
+  One "sweep" of Wolff is a fixed number of clusters, :math:`L^2 / \langle |C| \rangle`
+  with the mean cluster size measured during burn-in, so that a sweep flips
+  about :math:`L^2` spins and times are comparable with Metropolis sweeps. (Stopping
+  as soon as :math:`L^2` spins have been flipped would bias the sampled state
+  towards large clusters: a stopping time must not depend on the chain.)
 
 Random numbers inside the kernels come from SplitMix64 (Steele, Lea & Flood,
 OOPSLA 2014), seeded from the caller's :class:`numpy.random.Generator`.
@@ -48,8 +52,13 @@ def metropolis_sweep_numpy(s, beta, rng):
     r"""One checkerboard Metropolis sweep of an ``(L, L)`` int8 lattice, in place (NumPy reference).
 
     Each sublattice in turn: :math:`\Delta E = 2 s_i h_i`, flip where
-    :math:`u < e^{-\beta \Delta E}` with :math:`u \sim U(0, 1)`. Exact for even
-    ``L`` (same-colour sites then never neighbour each other).
+    :math:`u < a(\Delta E)` with :math:`u \sim U(0, 1)` and the Metropolis acceptance
+    :math:`a(\Delta E) = \min(1, e^{-\beta \Delta E})`, except :math:`a(0) = q_0 = 7/8`.
+    Detailed balance only asks :math:`a(\Delta E) / a(-\Delta E) = e^{-\beta \Delta E}`, so
+    any :math:`a(0) > 0` is exact; :math:`a(0) = 1` would make the sweep deterministic in
+    configurations where every spin has :math:`\Delta E = 0` (diagonal stripes, or the
+    2 x 2 lattice), which then cycle forever - a trap that breaks ergodicity.
+    Exact for even ``L`` (same-colour sites then never neighbour each other).
     """
     L = s.shape[0]
     i, j = np.indices((L, L))
@@ -57,7 +66,8 @@ def metropolis_sweep_numpy(s, beta, rng):
         mask = (i + j) % 2 == colour
         h = np.roll(s, 1, 0) + np.roll(s, -1, 0) + np.roll(s, 1, 1) + np.roll(s, -1, 1)
         dE = 2 * s * h
-        flip = mask & (rng.random((L, L)) < np.exp(-beta * dE))
+        a = np.where(dE == 0, Q0, np.exp(-beta * np.maximum(dE, 0)))
+        flip = mask & (rng.random((L, L)) < a)
         s[flip] *= -1
     return s
 
@@ -87,6 +97,9 @@ def wolff_step_numpy(s, beta, rng):
 # ---------------------------------------------------------------------------
 # numba kernels
 # ---------------------------------------------------------------------------
+
+Q0 = 0.875
+"""Acceptance probability of a zero-energy flip (see :func:`metropolis_sweep_numpy`)."""
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -120,14 +133,14 @@ def digit_masks(p):
 
 
 @numba.njit(cache=True, nogil=True)
-def msc_metropolis_sweeps(S, ip, im, D4, D8, rng_state, n_sweeps):
+def msc_metropolis_sweeps(S, ip, im, D0, D4, D8, rng_state, n_sweeps):
     r"""``n_sweeps`` checkerboard Metropolis sweeps of 64 replicas (multi-spin coding), in place.
 
     Parameters
     ----------
     S : uint64 array of shape (L, L)        # IN/OUT: bit r = spin of replica r
     ip, im : int64 arrays of shape (L,)     # IN: (i + 1) % L and (i - 1) % L
-    D4, D8 : uint64 arrays of shape (64,)   # IN: digit masks of e^{-4 beta} and e^{-8 beta}
+    D0, D4, D8 : uint64 arrays (64,)        # IN: digit masks of q_0, e^{-4 beta}, e^{-8 beta}
     rng_state : uint64 array of shape (1,)  # IN/OUT: SplitMix64 state
     n_sweeps : int
     """
@@ -149,20 +162,21 @@ def msc_metropolis_sweeps(S, ip, im, D4, D8, rng_state, n_sweeps):
                     c34 = a3 & a4
                     s12 = a1 ^ a2
                     s34 = a3 ^ a4
-                    ge2 = c12 | c34 | (s12 & s34)  # dE <= 0: always flip
+                    ge3 = (c12 & (s34 | c34)) | (c34 & s12)  # dE < 0: always flip
+                    eq2 = (c12 ^ c34) & ~(s12 | s34) | (s12 & s34)  # dE = 0
                     eq1 = (s12 ^ s34) & ~(c12 | c34)  # dE = 4
                     eq0 = ~(a1 | a2 | a3 | a4)  # dE = 8
                     # bitwise U < p, digits of U and p compared most significant first
-                    undecided = eq1 | eq0
+                    undecided = eq2 | eq1 | eq0
                     accept = np.uint64(0)
                     k = 0
                     while undecided != 0 and k < 64:
                         state, u = _splitmix64(state)
-                        pd = (eq1 & D4[k]) | (eq0 & D8[k])
+                        pd = (eq2 & D0[k]) | (eq1 & D4[k]) | (eq0 & D8[k])
                         accept |= undecided & pd & ~u
                         undecided &= ~(u ^ pd)
                         k += 1
-                    S[i, j] = s ^ (ge2 | accept)
+                    S[i, j] = s ^ (ge3 | accept)
     rng_state[0] = state
 
 
@@ -205,7 +219,7 @@ def msc_unpack(S, X, row0, n_rows):
 
 
 @numba.njit(cache=True, nogil=True)
-def msc_chain(S, ip, im, D4, D8, rng_state, n_records, sweeps_per_record, n_meas, E, M, X, store):
+def msc_chain(S, ip, im, D0, D4, D8, rng_state, n_records, sweeps_per_record, n_meas, E, M, X, store):
     """Run ``n_records`` x ``sweeps_per_record`` sweeps; after each block measure and/or store.
 
     ``E``, ``M`` (OUT, shape (n_records, n_meas)): per-spin energy and magnetisation
@@ -213,7 +227,7 @@ def msc_chain(S, ip, im, D4, D8, rng_state, n_records, sweeps_per_record, n_meas
     to rows ``64 t .. 64 t + 63`` of ``X`` (only the rows that fit).
     """
     for t in range(n_records):
-        msc_metropolis_sweeps(S, ip, im, D4, D8, rng_state, sweeps_per_record)
+        msc_metropolis_sweeps(S, ip, im, D0, D4, D8, rng_state, sweeps_per_record)
         if n_meas > 0:
             msc_measure(S, ip, n_meas, E[t], M[t])
         if store:
@@ -254,19 +268,23 @@ def wolff_cluster(s, nbr, p_add, state, stack):
 
 
 @numba.njit(cache=True, nogil=True)
-def wolff_sweeps(s, nbr, p_add, rng_state, stack, n_sweeps):
-    """``n_sweeps`` Wolff "sweeps": clusters until at least N spins have been flipped, each.
+def wolff_clusters(s, nbr, p_add, rng_state, stack, n_clusters, min_flips):
+    """Flip ``n_clusters`` Wolff clusters, then more until at least ``min_flips`` spins were flipped.
 
     ``rng_state``: uint64 array of shape (1,), the SplitMix64 state (IN/OUT).
+    Returns (clusters, spins flipped). Stopping on the number of flipped spins biases the
+    final state towards large clusters, so ``min_flips > 0`` is for burn-in only; samples
+    are taken after a fixed number of clusters.
     """
-    N = s.shape[0]
     state = rng_state[0]
-    for _ in range(n_sweeps):
-        flipped = 0
-        while flipped < N:
-            state, size = wolff_cluster(s, nbr, p_add, state, stack)
-            flipped += size
+    clusters = 0
+    flipped = 0
+    while clusters < n_clusters or flipped < min_flips:
+        state, size = wolff_cluster(s, nbr, p_add, state, stack)
+        flipped += size
+        clusters += 1
     rng_state[0] = state
+    return clusters, flipped
 
 
 @numba.njit(cache=True, nogil=True)
@@ -282,10 +300,10 @@ def flat_measure(s, nbr):
 
 
 @numba.njit(cache=True, nogil=True)
-def wolff_chain(s, nbr, p_add, rng_state, stack, n_records, sweeps_per_record, E, M, X, store):
+def wolff_chain(s, nbr, p_add, rng_state, stack, n_records, clusters_per_record, E, M, X, store):
     """Wolff analogue of :func:`msc_chain` for one lattice: ``E``, ``M`` of shape (n_records,)."""
     for t in range(n_records):
-        wolff_sweeps(s, nbr, p_add, rng_state, stack, sweeps_per_record)
+        wolff_clusters(s, nbr, p_add, rng_state, stack, clusters_per_record, 0)
         E[t], M[t] = flat_measure(s, nbr)
         if store:
             X[t, :] = s

@@ -15,7 +15,8 @@ sampler="auto", random_state=None, cache=True, n_jobs=1, verbose=False, return_i
     (arrays aligned with ``info["temperatures"]``): ``sampler`` ("metropolis" or
     "wolff"), ``burn_in`` and ``thin`` (in sweeps), ``tau_abs_m`` and ``tau_E`` (the
     integrated autocorrelation times of |m| and E in sweeps, measured on a pilot run),
-    ``n_chains`` (64 Metropolis replicas or 1 Wolff chain), ``start``.
+    ``n_chains`` (64 Metropolis replicas or 1 Wolff chain), ``start``, ``clusters_per_sweep``
+    (Wolff; 0 for Metropolis).
 ``ising_chain(L, T, n_sweeps, sampler="metropolis", start="random", random_state=None)``
     -> dict with ``"E"``, ``"m"`` (per spin, one value per sweep) and ``"config"`` (the final
     ``(L, L)`` lattice): the raw time series, e.g. to compare Metropolis and Wolff.
@@ -169,8 +170,8 @@ def ising_phase_labels(T):
 def _as_lattices(X, L, name="X"):
     """Spins as an (n, L, L) array (int8 for integer input) and whether one configuration came in.
 
-    A 2D array is read as rows of flattened lattices when its row length is L*L (L given)
-    or a perfect square (L omitted); otherwise a square 2D array is one (L, L) lattice.
+    A square 2D array is one (L, L) lattice, unless ``L * L`` equals its row length (a batch
+    of n = L*L configurations: pass ``L``); any other 2D array holds flattened lattices as rows.
     """
     X = np.asarray(X)
     if X.dtype.kind not in "iuf":
@@ -185,9 +186,7 @@ def _as_lattices(X, L, name="X"):
     if X.ndim == 1:
         X, single = X.reshape(1, -1), True
     elif X.ndim == 2:
-        side = math.isqrt(X.shape[1])
-        rows = X.shape[1] == L * L if L is not None else side * side == X.shape[1]
-        if not rows and X.shape[0] == X.shape[1] and (L is None or L == X.shape[0]):
+        if X.shape[0] == X.shape[1] and (L is None or L == X.shape[0]):
             return X[None], True
         single = False
     else:
@@ -206,8 +205,8 @@ def energy(X, L=None):
     X : array_like of shape (n, L*L), (L, L) or (n, L, L)
         Spin configurations with values +-1.
     L : int, optional
-        Linear size; inferred as sqrt of the row length when omitted. Pass it for a
-        single (L, L) lattice whose side is a perfect square (4, 9, 16, ...).
+        Linear size; inferred as sqrt of the row length when omitted. A square 2D ``X`` is
+        read as one (L, L) lattice: pass ``L`` for a batch of exactly L*L configurations.
 
     Returns
     -------
@@ -324,6 +323,7 @@ class _MetropolisChain:
             self.S = _random_u64(rng, (L, L))
         self.ip = (np.arange(L) + 1) % L
         self.im = (np.arange(L) - 1) % L
+        self.D0 = K.digit_masks(K.Q0)
         self.D4 = K.digit_masks(math.exp(-4.0 * beta))
         self.D8 = K.digit_masks(math.exp(-8.0 * beta))
         self.state = _random_u64(rng, 1)
@@ -334,7 +334,7 @@ class _MetropolisChain:
         M = np.zeros((n_records, n_meas))
         store = X is not None
         X = X if store else np.zeros((0, self.L * self.L), dtype=np.int8)
-        K.msc_chain(self.S, self.ip, self.im, self.D4, self.D8, self.state, n_records, sweeps_per_record,
+        K.msc_chain(self.S, self.ip, self.im, self.D0, self.D4, self.D8, self.state, n_records, sweeps_per_record,
                     n_meas, E, M, X, store)
         return E.T, M.T
 
@@ -345,7 +345,7 @@ class _MetropolisChain:
 
 
 class _WolffChain:
-    """One lattice updated by Wolff clusters; a "sweep" flips at least L^2 spins."""
+    """One lattice updated by Wolff clusters; a "sweep" is a fixed number of clusters that flips ~L^2 spins."""
 
     n_chains = 1
 
@@ -357,14 +357,18 @@ class _WolffChain:
         self.p_add = np.uint64(K.fixed_point(1.0 - math.exp(-2.0 / T)))
         self.state = _random_u64(rng, 1)
         self.stack = np.empty(N, dtype=np.int64)
+        # calibrate: burn in 10 sweeps' worth of flips, then measure the mean cluster size over 10 more
+        K.wolff_clusters(self.s, self.nbr, self.p_add, self.state, self.stack, 1, 10 * N)
+        clusters, flipped = K.wolff_clusters(self.s, self.nbr, self.p_add, self.state, self.stack, 1, 10 * N)
+        self.clusters_per_sweep = max(1, round(N * clusters / flipped))
 
     def run(self, n_records, sweeps_per_record, n_meas=0, X=None):
         E = np.zeros(n_records)
         M = np.zeros(n_records)
         store = X is not None
         X = X if store else np.zeros((0, self.L * self.L), dtype=np.int8)
-        K.wolff_chain(self.s, self.nbr, self.p_add, self.state, self.stack, n_records, sweeps_per_record,
-                      E, M, X, store)
+        K.wolff_chain(self.s, self.nbr, self.p_add, self.state, self.stack, n_records,
+                      sweeps_per_record * self.clusters_per_sweep, E, M, X, store)
         return E[None], M[None]
 
     def config(self):
@@ -388,8 +392,9 @@ def ising_chain(L, T, n_sweeps, sampler="metropolis", start="random", random_sta
     T : float > 0
     n_sweeps : int >= 1
         Number of sweeps; one value of E and m is recorded after each. A Metropolis sweep
-        attempts :math:`L^2` flips, a Wolff sweep flips clusters until at least
-        :math:`L^2` spins have been flipped.
+        attempts :math:`L^2` flips, a Wolff sweep flips a fixed number of clusters,
+        :math:`L^2 / \langle |C| \rangle` (mean cluster size measured while burning in 20 sweeps' worth
+        of flips before the first record).
     sampler : {"metropolis", "wolff"}
     start : {"random", "ordered"}
     random_state : None, int or numpy.random.Generator
@@ -448,11 +453,12 @@ def _sample_temperature(L, T, n, burn_in, thin, sampler, seed):
     # Z2 symmetry H(s) = H(-s): flip each configuration's sign with probability 1/2
     X *= rng.choice(np.array([-1, 1], dtype=np.int8), size=n)[:, None]
     info = {"sampler": sampler, "start": start, "burn_in": int(burn), "thin": int(thin),
-            "tau_abs_m": float(tau_m), "tau_E": float(tau_E), "n_chains": chain.n_chains}
+            "tau_abs_m": float(tau_m), "tau_E": float(tau_E), "n_chains": chain.n_chains,
+            "clusters_per_sweep": int(getattr(chain, "clusters_per_sweep", 0))}
     return X, info
 
 
-_INFO_KEYS = ("sampler", "start", "burn_in", "thin", "tau_abs_m", "tau_E", "n_chains")
+_INFO_KEYS = ("sampler", "start", "burn_in", "thin", "tau_abs_m", "tau_E", "n_chains", "clusters_per_sweep")
 
 
 def _seed_entropy(random_state):

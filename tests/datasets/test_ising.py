@@ -1,0 +1,398 @@
+"""Tests of the 2D Ising model (S26): exact results, kernels vs references and Boltzmann, data set fairness."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from physml.datasets import _cache, ising
+from physml.datasets import _ising_kernels as K
+from physml.datasets.ising import (
+    T_c,
+    autocorrelation_time,
+    energy,
+    exact_enumeration,
+    ising_chain,
+    ising_configurations,
+    ising_phase,
+    ising_phase_labels,
+    magnetisation,
+    onsager_energy,
+    onsager_magnetisation,
+)
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_CACHE", str(tmp_path / "cache"))
+
+
+# ---------------------------------------------------------------------------
+# Exact results
+# ---------------------------------------------------------------------------
+
+
+def test_T_c_is_where_sinh_2beta_is_one():
+    assert T_c == pytest.approx(2.269185314213022, rel=1e-14)
+    assert math.sinh(2 / T_c) == pytest.approx(1.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("T", [1.0, 1.5, 2.0, 3.0, 3.5])
+def test_onsager_energy_is_the_beta_derivative_of_the_free_energy_integral(T):
+    # -beta f = ln 2 + 1/(8 pi^2) int int ln[cosh^2(2b) - sinh(2b)(cos t1 + cos t2)], u = d(beta f)/d beta
+    b = 1.0 / T
+
+    def dlog(t1, t2):
+        c = math.cos(t1) + math.cos(t2)
+        A = math.cosh(2 * b) ** 2 - math.sinh(2 * b) * c
+        return (4 * math.cosh(2 * b) * math.sinh(2 * b) - 2 * math.cosh(2 * b) * c) / A
+
+    integral, _ = integrate.dblquad(dlog, 0, math.pi, 0, math.pi, epsabs=1e-11, epsrel=1e-11)
+    u = -4 * integral / (8 * math.pi**2)
+    assert onsager_energy(T) == pytest.approx(u, abs=1e-8)
+
+
+def test_onsager_energy_limits_and_vectorisation():
+    assert onsager_energy(T_c) == pytest.approx(-math.sqrt(2), abs=1e-12)
+    assert onsager_energy(0.05) == pytest.approx(-2.0, abs=1e-12)
+    assert onsager_energy(1000.0) == pytest.approx(-2 * math.tanh(1e-3), rel=1e-5)  # high-T: -2 tanh(beta)
+    T = np.array([1.0, T_c, 3.0])
+    assert np.allclose(onsager_energy(T), [onsager_energy(t) for t in T])
+
+
+def test_onsager_magnetisation_matches_yang_in_tanh_form():
+    # sinh(2b) = 2t/(1 - t^2), t = tanh(b): m = [1 - (1 - t^2)^4 / (16 t^4)]^(1/8)
+    T = np.array([0.5, 1.0, 1.5, 2.0, 2.2, 2.26])
+    t = np.tanh(1 / T)
+    assert np.allclose(onsager_magnetisation(T), (1 - (1 - t**2) ** 4 / (16 * t**4)) ** 0.125, rtol=1e-12)
+    assert np.all(onsager_magnetisation([T_c, 2.3, 3.5, 100.0]) == 0.0)
+    assert onsager_magnetisation(0.01) == 1.0
+
+
+def test_phases_and_labels_follow_mehta():
+    T = np.arange(0.25, 4.01, 0.25)
+    phase = ising_phase(T)
+    assert list(phase[T < 2.0]) == ["ordered"] * 7
+    assert list(phase[(T >= 2.0) & (T <= 2.5)]) == ["critical"] * 3
+    assert set(phase[T > 2.5]) == {"disordered"}
+    assert list(ising_phase_labels(T)) == [1] * 9 + [0] * 7  # 2.0 and 2.25 are ordered, 2.5 is not
+    assert ising_phase(2.25) == "critical" and ising_phase_labels(2.25) == 1
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.inf, np.nan])
+def test_exact_results_reject_bad_temperatures(bad):
+    for f in (onsager_energy, onsager_magnetisation, ising_phase, ising_phase_labels):
+        with pytest.raises(ValueError, match="T must be finite"):
+            f(bad)
+
+
+# ---------------------------------------------------------------------------
+# Observables and exact enumeration
+# ---------------------------------------------------------------------------
+
+
+def _energy_by_bonds(s):
+    L = s.shape[0]
+    return -sum(s[i, j] * (s[(i + 1) % L, j] + s[i, (j + 1) % L]) for i in range(L) for j in range(L)) / L**2
+
+
+def test_energy_and_magnetisation_of_known_states(rng):
+    L = 6
+    up = np.ones((L, L), dtype=np.int8)
+    neel = np.where(np.add.outer(np.arange(L), np.arange(L)) % 2 == 0, 1, -1).astype(np.int8)
+    assert energy(up) == -2.0 and energy(-up) == -2.0 and energy(neel) == 2.0
+    assert magnetisation(up) == 1.0 and magnetisation(neel) == 0.0
+    X = rng.choice(np.array([-1, 1], np.int8), size=(5, L * L))
+    e = energy(X)
+    assert np.allclose(e, [_energy_by_bonds(x.reshape(L, L)) for x in X])
+    assert np.allclose(energy(X.reshape(5, L, L)), e)
+    assert np.allclose(energy(X.astype(float), L=L), e)
+    assert np.allclose(magnetisation(X), X.mean(axis=1))
+    with pytest.raises(ValueError, match="not L\\*L"):
+        energy(X, L=5)
+    with pytest.raises(TypeError, match="X must hold numbers"):
+        energy(np.array([["a", "b"]]))
+
+
+def _transfer_matrix_energy(L, T, h=1e-5):
+    # Z = Tr M^L with M[a, b] = exp(-beta [E_row(a) + E_bond(a, b)]), <E>/N = -dlnZ/dbeta / L^2
+    rows = 2 * ((np.arange(2**L)[:, None] >> np.arange(L)) & 1) - 1
+    e_row = -(rows * np.roll(rows, -1, axis=1)).sum(1)
+    e_bond = -rows @ rows.T
+
+    def lnZ(b):
+        M = np.exp(-b * (e_row[:, None] + e_bond))
+        return math.log(np.trace(np.linalg.matrix_power(M, L)))
+
+    b = 1 / T
+    return -(lnZ(b + h) - lnZ(b - h)) / (2 * h) / L**2
+
+
+@pytest.mark.parametrize("L,T", [(2, 1.0), (3, 2.0), (4, 2.5), (4, 1.5)])
+def test_exact_enumeration_matches_transfer_matrix(L, T):
+    ex = exact_enumeration(L, T)
+    assert ex["E"] == pytest.approx(_transfer_matrix_energy(L, T), abs=1e-7)
+    assert ex["probabilities"].sum() == pytest.approx(1.0)
+    assert 0 < ex["m2"] ** 2 <= ex["m4"] <= ex["m2"] and ex["abs_m"] ** 2 <= ex["m2"]
+
+
+def test_exact_enumeration_rejects_large_lattices():
+    with pytest.raises(ValueError, match="L"):
+        exact_enumeration(5, 2.0)
+
+
+# ---------------------------------------------------------------------------
+# Kernels: Boltzmann distribution (detailed balance) and exact 4x4 averages
+# ---------------------------------------------------------------------------
+
+
+def _state_index(X):
+    return ((X > 0) * (1 << np.arange(X.shape[1]))).sum(axis=1)
+
+
+def _chi2_pvalue(idx, p):
+    counts = np.bincount(idx, minlength=p.size)
+    expected = p * idx.size
+    small = expected < 5
+    obs = np.append(counts[~small], counts[small].sum())
+    exp = np.append(expected[~small], expected[small].sum())
+    return stats.chisquare(obs, exp).pvalue
+
+
+@pytest.mark.parametrize("sampler", ["metropolis", "wolff"])
+def test_kernel_samples_boltzmann_distribution_on_3x3(sampler):
+    L, T = 3, 2.5
+    chain = ising._CHAINS[sampler](L, T, np.random.default_rng(1), "random")
+    chain.run(20, 1)
+    n = 60_000
+    X = np.empty((n, L * L), dtype=np.int8)
+    chain.run(math.ceil(n / chain.n_chains), 2, X=X)
+    assert _chi2_pvalue(_state_index(X), exact_enumeration(L, T)["probabilities"]) > 1e-4
+
+
+def test_numpy_references_sample_boltzmann_distribution():
+    rng = np.random.default_rng(2)
+    # Metropolis reference (exact for even L) on 2x2, Wolff reference on 3x3
+    s = np.ones((2, 2), dtype=np.int8)
+    idx = []
+    for _ in range(8000):
+        K.metropolis_sweep_numpy(s, 1 / 2.0, rng)
+        idx.append(_state_index(s.reshape(1, -1))[0])
+    assert _chi2_pvalue(np.array(idx), exact_enumeration(2, 2.0)["probabilities"]) > 1e-4
+    s = np.ones((3, 3), dtype=np.int8)
+    idx = []
+    for _ in range(8000):
+        K.wolff_step_numpy(s, 1 / 2.5, rng)
+        idx.append(_state_index(s.reshape(1, -1))[0])
+    assert _chi2_pvalue(np.array(idx), exact_enumeration(3, 2.5)["probabilities"]) > 1e-4
+
+
+def _mean_and_error(E):
+    E = np.atleast_2d(E)
+    tau = autocorrelation_time(E)
+    return E.mean(), E.std() * math.sqrt(2 * tau / E.size)
+
+
+def test_kernels_and_references_reproduce_exact_4x4_energy():
+    L, T = 4, 2.5
+    exact = exact_enumeration(L, T)["E"]
+    E_metro = ising._MetropolisChain(L, T, np.random.default_rng(3), "random").run(20_000, 1, n_meas=64)[0]
+    E_wolff = ising._WolffChain(L, T, np.random.default_rng(4), "random").run(300_000, 1)[0]
+    rng = np.random.default_rng(5)
+    s = np.ones((L, L), dtype=np.int8)
+    E_ref = np.empty(5000)
+    for t in range(E_ref.size):
+        K.metropolis_sweep_numpy(s, 1 / T, rng)
+        E_ref[t] = energy(s)
+    results = {}
+    for name, E in [("metropolis", E_metro[:, 100:]), ("wolff", E_wolff[:, 100:]), ("reference", E_ref[100:])]:
+        mean, err = _mean_and_error(E)
+        results[name] = (mean, err)
+        assert abs(mean - exact) < 4 * err, (name, mean, err, exact)
+    # the kernels are precise enough to resolve <E> to 1e-3
+    assert results["metropolis"][1] < 1e-3 and results["wolff"][1] < 1.5e-3
+    # kernel and NumPy reference agree within their combined error
+    (m1, e1), (m2, e2) = results["metropolis"], results["reference"]
+    assert abs(m1 - m2) < 4 * math.hypot(e1, e2)
+
+
+def test_ising_configurations_4x4_energy_matches_enumeration():
+    X, _ = ising_configurations(L=4, temperatures=[2.5], n_per_temperature=100_000, random_state=0)
+    e = energy(X)
+    exact = exact_enumeration(4, 2.5)
+    err = e.std() / math.sqrt(e.size)  # rows are decorrelated (thin = 2 tau)
+    assert abs(e.mean() - exact["E"]) < 4 * err
+    assert abs(np.abs(magnetisation(X)).mean() - exact["abs_m"]) < 0.01
+
+
+def test_digit_masks_encode_probability():
+    for p in (0.0, 0.3, math.exp(-8 / 0.25), 0.999):
+        D = K.digit_masks(p)
+        bits = (D != 0).astype(float)
+        assert abs(bits @ 2.0 ** -np.arange(1, 65) - p) < 1e-15
+
+
+# ---------------------------------------------------------------------------
+# Time series
+# ---------------------------------------------------------------------------
+
+
+def test_autocorrelation_time_of_ar1_process():
+    rng = np.random.default_rng(0)
+    phi, n = 0.8, 200_000
+    eps = rng.standard_normal(n)
+    x = np.empty(n)
+    x[0] = eps[0]
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + eps[t]
+    assert autocorrelation_time(x) == pytest.approx((1 + phi) / (2 * (1 - phi)), rel=0.1)
+    assert autocorrelation_time(rng.standard_normal((4, 10_000))) == pytest.approx(0.5, abs=0.05)
+    assert autocorrelation_time(np.ones(100)) == 0.5
+    with pytest.raises(ValueError, match="series"):
+        autocorrelation_time([1.0, 2.0])
+
+
+def test_wolff_decorrelates_much_faster_than_metropolis_at_T_c():
+    L = 32
+    metro = ising_chain(L, T_c, 20_000, sampler="metropolis", start="ordered", random_state=0)
+    wolff = ising_chain(L, T_c, 3_000, sampler="wolff", start="ordered", random_state=0)
+    tau_metro = autocorrelation_time(np.abs(metro["m"][1000:]))
+    tau_wolff = autocorrelation_time(np.abs(wolff["m"][100:]))
+    assert tau_metro > 10 * tau_wolff
+    assert wolff["config"].shape == (L, L) and metro["E"].shape == (20_000,)
+    assert energy(wolff["config"]) == pytest.approx(wolff["E"][-1])
+
+
+# ---------------------------------------------------------------------------
+# ising_configurations: API, fairness, oracles
+# ---------------------------------------------------------------------------
+
+
+def test_ising_configurations_shapes_reproducibility_and_info():
+    kw = dict(L=16, temperatures=[1.0, 2.25, 3.0], n_per_temperature=70, random_state=7, cache=False)
+    X, T, info = ising_configurations(**kw, return_info=True)
+    assert X.shape == (210, 256) and X.dtype == np.int8 and set(np.unique(X)) == {-1, 1}
+    assert np.array_equal(T, np.repeat([1.0, 2.25, 3.0], 70))
+    assert list(info["sampler"]) == ["metropolis", "wolff", "metropolis"]
+    assert list(info["start"]) == ["ordered", "ordered", "random"]
+    assert np.all(info["thin"] == np.maximum(1, np.ceil(2 * np.maximum(info["tau_abs_m"], info["tau_E"]))))
+    assert np.all(info["burn_in"] >= 10 * np.maximum(info["tau_abs_m"], info["tau_E"]))
+    X2, _ = ising_configurations(**kw, n_jobs=2)
+    assert np.array_equal(X, X2)  # independent of n_jobs
+    X3, _ = ising_configurations(**dict(kw, random_state=8))
+    assert not np.array_equal(X, X3)
+    X4, _ = ising_configurations(**kw, burn_in=50, thin=3, sampler="wolff")
+    assert X4.shape == X.shape
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(L=1), "L"), (dict(L=4.5), "L"), (dict(temperatures=[1.0, -2.0]), "temperatures"),
+    (dict(temperatures=[]), "temperatures"), (dict(n_per_temperature=0), "n_per_temperature"),
+    (dict(burn_in=-1), "burn_in"), (dict(thin=0), "thin"), (dict(sampler="glauber"), "sampler"),
+    (dict(random_state="x"), "random_state"),
+])
+def test_ising_configurations_rejects_bad_input(kwargs, match):
+    args = dict(L=8, temperatures=[2.0], n_per_temperature=5, cache=False)
+    with pytest.raises((ValueError, TypeError), match=match):
+        ising_configurations(**{**args, **kwargs})
+
+
+def test_low_temperature_chains_are_ordered():
+    # a Metropolis chain from random spins would freeze into stripes (|m| ~ 0.2 at T = 0.25)
+    X, T = ising_configurations(L=40, temperatures=[0.25, 0.5, 0.75, 1.0], n_per_temperature=300,
+                                random_state=0)
+    for t in (0.25, 0.5, 0.75, 1.0):
+        assert np.abs(magnetisation(X[T == t])).mean() > 0.99
+
+
+def test_both_signs_of_m_appear_equally_often_in_the_ordered_phase():
+    X, T = ising_configurations(L=40, temperatures=[1.5, 2.0], n_per_temperature=2000, random_state=1)
+    for t in (1.5, 2.0):
+        m = magnetisation(X[T == t])
+        assert np.all(np.abs(m) > 0.5)
+        assert abs((m > 0).mean() - 0.5) < 0.05
+
+
+def test_energy_and_magnetisation_match_onsager_and_yang_at_L40():
+    X, T = ising_configurations(L=40, temperatures=[1.5, 3.5], n_per_temperature=2000, random_state=2)
+    for t in (1.5, 3.5):
+        assert abs(energy(X[T == t]).mean() - onsager_energy(t)) < 0.01
+    assert abs(np.abs(magnetisation(X[T == 1.5])).mean() - onsager_magnetisation(1.5)) < 0.01
+    # At T = 3.5 the infinite lattice has m = 0, but L = 40 has <|m|> ~ 0.05: m is Gaussian with
+    # <m^2> = chi T / N, so <|m|> = sqrt(2 chi T / (pi N)). chi T from the high-temperature series
+    # 1 + 4v + 12v^2 + ... (v = tanh(1/T); 14 terms plus a geometric tail) is 6.12 at T = 3.5.
+    c = [1, 4, 12, 36, 100, 276, 740, 1972, 5172, 13492, 34876, 89764, 229628, 585508]
+    v = math.tanh(1 / 3.5)
+    chiT = sum(ci * v**i for i, ci in enumerate(c)) + c[-1] * v ** 13 * (2.5 * v) / (1 - 2.5 * v)
+    m = magnetisation(X[T == 3.5])
+    assert abs(np.abs(m).mean() - math.sqrt(2 * chiT / (math.pi * 1600))) < 0.005
+    assert 1600 * (m**2).mean() == pytest.approx(chiT, rel=0.1)
+
+
+def test_binder_cumulants_cross_near_T_c():
+    # U_L = 1 - <m^4> / (3 <m^2>^2) is size independent at T_c: curves for L = 8, 16, 32 cross there
+    Ts = np.array([2.22, 2.32])
+    U = {}
+    for L in (8, 16, 32):
+        X, _ = ising_configurations(L=L, temperatures=Ts, n_per_temperature=10_000, random_state=L)
+        m = magnetisation(X).reshape(len(Ts), -1)
+        U[L] = 1 - (m**4).mean(1) / (3 * (m**2).mean(1) ** 2)
+    for a, b in ((8, 16), (16, 32), (8, 32)):
+        d = U[a] - U[b]
+        assert d[0] < 0 < d[1]  # small lattice below at low T, above at high T
+        T_cross = Ts[0] - d[0] * (Ts[1] - Ts[0]) / (d[1] - d[0])
+        assert abs(T_cross / T_c - 1) < 0.02
+
+
+# ---------------------------------------------------------------------------
+# Cache
+# ---------------------------------------------------------------------------
+
+
+def test_cache_is_written_read_back_and_regenerated_when_corrupt(tmp_path, monkeypatch):
+    kw = dict(L=8, temperatures=[1.0, 3.0], n_per_temperature=20, random_state=3, return_info=True)
+    X, T, info = ising_configurations(**kw)
+    files = list((tmp_path / "cache").glob("ising-*.npz"))
+    assert len(files) == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError("cache miss")
+
+    monkeypatch.setattr(ising, "_generate", fail)
+    X2, T2, info2 = ising_configurations(**kw)
+    assert np.array_equal(X, X2) and np.array_equal(T, T2)
+    assert list(info2["sampler"]) == list(info["sampler"]) and np.array_equal(info2["thin"], info["thin"])
+    monkeypatch.undo()
+    monkeypatch.setenv("PHYSML_CACHE", str(tmp_path / "cache"))
+    raw = bytearray(files[0].read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    files[0].write_bytes(bytes(raw))
+    with pytest.warns(_cache.CacheWarning, match="corrupt"):
+        X3, _, _ = ising_configurations(**kw)
+    assert np.array_equal(X, X3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ising_configurations(**kw)  # regenerated file is valid
+
+
+def test_cache_not_used_without_an_int_seed(tmp_path):
+    ising_configurations(L=8, temperatures=[2.0], n_per_temperature=5)
+    ising_configurations(L=8, temperatures=[2.0], n_per_temperature=5, random_state=np.random.default_rng(0))
+    ising_configurations(L=8, temperatures=[2.0], n_per_temperature=5, random_state=0, cache=False)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_cache_dir_honours_environment(tmp_path, monkeypatch):
+    assert _cache.cache_dir() == tmp_path / "cache"
+    monkeypatch.delenv("PHYSML_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _cache.cache_dir() == tmp_path / "xdg" / "physml"
+
+
+def test_square_arrays_are_one_lattice_unless_L_says_otherwise(rng):
+    s = rng.choice(np.array([-1, 1], np.int8), size=(16, 16))
+    assert energy(s) == pytest.approx(_energy_by_bonds(s))
+    assert np.allclose(energy(s, L=4), [_energy_by_bonds(row.reshape(4, 4)) for row in s])
+    assert magnetisation(s) == pytest.approx(s.mean())
