@@ -199,7 +199,7 @@ def test_kernels_and_references_reproduce_exact_4x4_energy():
     L, T = 4, 2.5
     exact = exact_enumeration(L, T)["E"]
     E_metro = ising._MetropolisChain(L, T, np.random.default_rng(3), "random").run(20_000, 1, n_meas=64)[0]
-    E_wolff = ising._WolffChain(L, T, np.random.default_rng(4), "random").run(300_000, 1)[0]
+    E_wolff = ising._WolffChain(L, T, np.random.default_rng(4), "random").run(400_000, 1)[0]
     rng = np.random.default_rng(5)
     s = np.ones((L, L), dtype=np.int8)
     E_ref = np.empty(5000)
