@@ -1,10 +1,10 @@
 r"""Fused in-place updates of the gradient-descent family (S5, S8-S10).
 
-Each rule has two implementations with the same signature:
+Each rule has two implementations:
 
 * ``<rule>_reference``: a readable NumPy update, one line per equation of the
   slide; it works on arrays of any shape and strides;
-* ``_<rule>_kernel``: a numba kernel that does the whole update in ONE pass
+* ``_<rule>_loop``: a numba kernel that does the whole update in ONE pass
   over memory (``prange`` over the flattened elements): it reads
   :math:`\theta, g` and the optimiser state once and writes them once, with no
   temporary arrays. An optimiser step is memory-bound, so one pass instead of
@@ -13,10 +13,11 @@ Each rule has two implementations with the same signature:
 :func:`adam`, :func:`momentum`, :func:`rmsprop` and :func:`gradient_descent`
 pick the kernel for C-contiguous arrays (the parallel one above
 ``PARALLEL_MIN_SIZE`` elements, where threads pay for their start-up) and the
-reference otherwise. The per-step scalars (:math:`\eta_t`, the bias
-corrections :math:`1-\beta_1^t`, :math:`1-\beta_2^t`) are computed once per step
-by the caller and cast to the arrays' dtype, so float32 parameters are updated
-in float32 arithmetic by both implementations. No ``fastmath``: IEEE ``sqrt``
+reference otherwise; they take the reference's arguments. The per-step
+scalars (:math:`\eta_t`, the bias corrections :math:`1-\beta_1^t`,
+:math:`1-\beta_2^t`) are computed once per step and handed to the kernel as
+one small array ``c`` of the parameters' dtype, so float32 parameters are
+updated in float32 arithmetic by both implementations. No ``fastmath``: IEEE ``sqrt``
 and division keep the float64 kernel equal to the reference to rounding, and
 the loops vectorise without it.
 
@@ -101,14 +102,16 @@ def adam_reference(theta, g, m, s, eta, beta1, beta2, eps, bc1, bc2):
 # ---------------------------------------------------------------------------
 
 
-def _gd_loop(theta, g, eta):
-    # theta: IN/OUT; g: IN
+def _gd_loop(theta, g, c):
+    # theta: IN/OUT; g: IN; c = [eta]
+    eta = c[0]
     for i in numba.prange(theta.shape[0]):
         theta[i] -= eta * g[i]
 
 
-def _momentum_loop(theta, g, v, eta, gamma, nesterov):
-    # theta, v: IN/OUT; g: IN
+def _momentum_loop(theta, g, v, c, nesterov):
+    # theta, v: IN/OUT; g: IN; c = [eta, gamma]
+    eta, gamma = c[0], c[1]
     for i in numba.prange(theta.shape[0]):
         v_i = gamma * v[i] + eta * g[i]
         v[i] = v_i
@@ -118,8 +121,9 @@ def _momentum_loop(theta, g, v, eta, gamma, nesterov):
             theta[i] -= v_i
 
 
-def _rmsprop_loop(theta, g, s, eta, beta, one_minus_beta, eps, eps_inside_sqrt):
-    # theta, s: IN/OUT; g: IN
+def _rmsprop_loop(theta, g, s, c, eps_inside_sqrt):
+    # theta, s: IN/OUT; g: IN; c = [eta, beta, 1 - beta, eps]
+    eta, beta, one_minus_beta, eps = c[0], c[1], c[2], c[3]
     for i in numba.prange(theta.shape[0]):
         g_i = g[i]
         s_i = beta * s[i] + one_minus_beta * g_i * g_i
@@ -130,9 +134,12 @@ def _rmsprop_loop(theta, g, s, eta, beta, one_minus_beta, eps, eps_inside_sqrt):
             theta[i] -= eta * g_i / (np.sqrt(s_i) + eps)
 
 
-def _adam_loop(theta, g, m, s, eta, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, inv_bc1, inv_bc2):
-    # theta, m, s: IN/OUT; g: IN. inv_bc1 = 1/(1 - beta1^t), inv_bc2 = 1/(1 - beta2^t) are computed once
-    # per step: multiplying by them leaves one division per element, which keeps the loop memory-bound.
+def _adam_loop(theta, g, m, s, c):
+    # theta, m, s: IN/OUT; g: IN; c = [eta, beta1, 1 - beta1, beta2, 1 - beta2, eps, 1/(1 - beta1^t), 1/(1 - beta2^t)]
+    # The bias corrections are computed once per step; multiplying by their reciprocals leaves one division
+    # per element, which keeps the loop memory-bound.
+    eta, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, inv_bc1, inv_bc2 = (
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
     for i in numba.prange(theta.shape[0]):
         g_i = g[i]
         m_i = beta1 * m[i] + one_minus_beta1 * g_i
@@ -175,35 +182,38 @@ def _pick(kernels, theta):
 # ---------------------------------------------------------------------------
 
 
+def _coefficients(theta, *values):
+    # the per-step scalars as one small array of the parameter's dtype: float32 parameters get float32
+    # arithmetic, and numba types one array argument faster than eight scalar ones
+    return np.array(values, dtype=theta.dtype)
+
+
 def gradient_descent(theta, g, eta):
     """In-place S5 step; see :func:`gradient_descent_reference`."""
     if not _fusable(theta, g):
         return gradient_descent_reference(theta, g, eta)
-    c = theta.dtype.type
-    _pick(_GD, theta)(theta.reshape(-1), g.reshape(-1), c(eta))
+    _pick(_GD, theta)(theta.reshape(-1), g.reshape(-1), _coefficients(theta, eta))
 
 
 def momentum(theta, g, v, eta, gamma, nesterov):
     """In-place S8 step; see :func:`momentum_reference`."""
     if not _fusable(theta, g):
         return momentum_reference(theta, g, v, eta, gamma, nesterov)
-    c = theta.dtype.type
-    _pick(_MOMENTUM, theta)(theta.reshape(-1), g.reshape(-1), v.reshape(-1), c(eta), c(gamma), bool(nesterov))
+    _pick(_MOMENTUM, theta)(theta.reshape(-1), g.reshape(-1), v.reshape(-1), _coefficients(theta, eta, gamma),
+                            bool(nesterov))
 
 
 def rmsprop(theta, g, s, eta, beta, eps, eps_inside_sqrt):
     """In-place S9 step; see :func:`rmsprop_reference`."""
     if not _fusable(theta, g):
         return rmsprop_reference(theta, g, s, eta, beta, eps, eps_inside_sqrt)
-    c = theta.dtype.type
-    _pick(_RMSPROP, theta)(theta.reshape(-1), g.reshape(-1), s.reshape(-1), c(eta), c(beta), c(1 - beta),
-                           c(eps), bool(eps_inside_sqrt))
+    _pick(_RMSPROP, theta)(theta.reshape(-1), g.reshape(-1), s.reshape(-1),
+                           _coefficients(theta, eta, beta, 1 - beta, eps), bool(eps_inside_sqrt))
 
 
 def adam(theta, g, m, s, eta, beta1, beta2, eps, bc1, bc2):
     """In-place S10 step; see :func:`adam_reference`."""
     if not _fusable(theta, g):
         return adam_reference(theta, g, m, s, eta, beta1, beta2, eps, bc1, bc2)
-    c = theta.dtype.type
-    _pick(_ADAM, theta)(theta.reshape(-1), g.reshape(-1), m.reshape(-1), s.reshape(-1), c(eta), c(beta1),
-                        c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(1 / bc1), c(1 / bc2))
+    _pick(_ADAM, theta)(theta.reshape(-1), g.reshape(-1), m.reshape(-1), s.reshape(-1),
+                        _coefficients(theta, eta, beta1, 1 - beta1, beta2, 1 - beta2, eps, 1 / bc1, 1 / bc2))
