@@ -120,7 +120,7 @@ n_per_T = 100 if SMALL else 1000
 temps = np.array([1.5, 2.0, 2.25, 2.5, 3.0, 3.5]) if SMALL else np.arange(1.0, 4.01, 0.25)
 X, T, info = ising_configurations(L=L, temperatures=temps, n_per_temperature=n_per_T, random_state=SEED,
                                   return_info=True)
-print(X.shape, X.dtype, "samplers:", dict(zip(temps.tolist(), info["sampler"])))
+print(X.shape, X.dtype, "samplers:", dict(zip(temps.tolist(), info["sampler"].tolist())))
 
 fig, axes = plt.subplots(1, 4, figsize=(12, 3))
 for ax, t in zip(axes, [1.5, 2.25, 2.5, 3.5]):

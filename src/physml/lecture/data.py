@@ -103,7 +103,7 @@ def _toy_figure(ch):
 
 def _ising_thermodynamics(ch):
     L = 16 if ch.quick else 40
-    n = 150 if ch.quick else 1000
+    n = 300 if ch.quick else 1000
     temps = np.array([1.5, 2.0, 2.25, 2.5, 3.0, 3.5]) if ch.quick else np.arange(1.0, 4.01, 0.25)
     X, T, info = ising_configurations(L=L, temperatures=temps, n_per_temperature=n, random_state=ch.seed,
                                       return_info=True)
@@ -145,18 +145,18 @@ def _ising_thermodynamics(ch):
     ch.figure(fig, "ising_thermo",
               title="Monte Carlo energy and magnetisation follow Onsager's exact curves, except |m| near T_c",
               finding="Means with standard errors (samples are thinned by 2 tau_int, so nearly independent). "
-                      f"The energy agrees with the exact infinite-lattice result at every T; |m| of the finite "
-                      f"lattice stays non-zero above T_c (it is of order 1/L there), a finite-size effect.")
+                      "The energy agrees with the exact infinite-lattice result within errors, up to a small "
+                      "finite-size shift next to T_c; |m| of the finite lattice stays non-zero above T_c (it is of "
+                      "order 1/L there), a finite-size effect.")
 
-    for t in (1.5, 3.5):
+    # tolerance: 4 standard errors plus a finite-size allowance (the Onsager curves are for L = infinity;
+    # near T_c a 16 x 16 lattice lies 0.023 below them at T = 2.5, a 40 x 40 one 0.001)
+    for t, finite_size in ((1.5, 0.002), (2.5, 0.03 if L < 32 else 0.005), (3.5, 0.002)):
         i = int(np.flatnonzero(np.isclose(temps, t))[0])
-        ch.check(f"Ising E/N at T = {t} (L = {L})", E_mean[i], onsager_energy(t), tol=0.01, seed=ch.seed,
-                 note=f"standard error {E_err[i]:.1e}; Onsager's exact energy")
-    # near T_c the finite lattice deviates by O(1/L^2)-ish amounts: 0.023 at L = 16, 0.001 at L = 40
-    i = int(np.flatnonzero(np.isclose(temps, 2.5))[0])
-    ch.check(f"Ising E/N at T = 2.5 (L = {L}, Wolff region)", E_mean[i], onsager_energy(2.5),
-             tol=0.04 if L < 32 else 0.01, seed=ch.seed,
-             note=f"standard error {E_err[i]:.1e}; a long Metropolis chain gives -1.129 at L = 16, -1.107 at L = 32")
+        ch.check(f"Ising E/N at T = {t} (L = {L}, {info['sampler'][i]})", E_mean[i], onsager_energy(t),
+                 tol=4 * E_err[i] + finite_size, seed=ch.seed,
+                 note=f"Onsager's exact energy; tolerance 4 x standard error ({E_err[i]:.1e}) + {finite_size} "
+                      "finite-size allowance")
     i = int(np.flatnonzero(np.isclose(temps, 1.5))[0])
     ch.check(f"Ising |m| at T = 1.5 (L = {L})", m_mean[i], onsager_magnetisation(1.5), tol=0.01, seed=ch.seed,
              note="Onsager-Yang spontaneous magnetisation")
@@ -199,7 +199,8 @@ def _ising_autocorrelation(ch):
               finding=f"Integrated autocorrelation time of |m| (Sokal's window) from single chains of {n_sweeps} "
                       "sweeps (a Wolff sweep flips clusters until L^2 spins have flipped). Metropolis' tau_int "
                       "peaks at T_c and grows with L (dynamic exponent z about 2.2); Wolff's cluster flips keep it "
-                      "near 1 sweep at every temperature, which is why the sampler switches to Wolff near T_c.")
+                      "of order one sweep at every temperature, which is why the sampler switches to Wolff near "
+                      "T_c.")
     ch.note(f"Ising autocorrelation at T_c (L = {L_big}): Metropolis tau_int = {tau[L_big, 'metropolis'][i_c]:.1f} "
             f"sweeps, Wolff tau_int = {tau[L_big, 'wolff'][i_c]:.2f} sweeps.")
 
@@ -374,7 +375,7 @@ def _collider(ch):
     from scipy import optimize, special
 
     M, Gamma, res = 91.19, 2.5, 0.02
-    n_sig, n_bkg = (8000, 8000) if ch.quick else (40000, 40000)
+    n_sig, n_bkg = (40000, 20000) if ch.quick else (150000, 100000)
     ev = collider_events(n_sig, n_bkg, mass=M, width=Gamma, pt_resolution=res, random_state=ch.seed + 3)
     X, y = ev.X, ev.y
     col = {name: X[:, i] for i, name in enumerate(FEATURE_NAMES)}
