@@ -227,6 +227,47 @@ def test_ising_configurations_4x4_energy_matches_enumeration():
     assert abs(np.abs(magnetisation(X)).mean() - exact["abs_m"]) < 0.01
 
 
+def _run_kernels(K_sweeps, K_clusters, L, seed):
+    rng = np.random.default_rng(seed)
+    S = ising._random_u64(rng, (L, L))
+    ip, im = (np.arange(L) + 1) % L, (np.arange(L) - 1) % L
+    D = [K.digit_masks(p) for p in (K.Q0, math.exp(-4 / 2.3), math.exp(-8 / 2.3))]
+    state = np.array([42], np.uint64)
+    K_sweeps(S, ip, im, *D, state, 3)
+    s = rng.choice(np.array([-1, 1], np.int8), L * L)
+    nbr, p_add = K.neighbours(L), np.uint64(K.fixed_point(1 - math.exp(-2 / 2.3)))
+    state2 = np.array([43], np.uint64)
+    sizes = K_clusters(s, nbr, p_add, state2, np.empty(L * L, np.int64), 5, 0)
+    return S, state, s, state2, sizes
+
+
+def test_compiled_kernels_match_their_python_source_bit_for_bit(monkeypatch):
+    # numba's .py_func is the same algorithm run by the Python interpreter (as under NUMBA_DISABLE_JIT=1)
+    compiled = _run_kernels(K.msc_metropolis_sweeps, K.wolff_clusters, 5, 0)
+    splitmix64_python = K._splitmix64.py_func
+
+    def splitmix64(x):
+        with np.errstate(over="ignore"):
+            return splitmix64_python(np.uint64(x))
+
+    monkeypatch.setattr(K, "_splitmix64", splitmix64)
+    monkeypatch.setattr(K, "wolff_cluster", K.wolff_cluster.py_func)
+    python = _run_kernels(K.msc_metropolis_sweeps.py_func, K.wolff_clusters.py_func, 5, 0)
+    for a, b in zip(compiled, python):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_multispin_measure_and_unpack_agree_with_numpy_observables(rng):
+    L = 6
+    S = ising._random_u64(rng, (L, L))
+    E, M = np.zeros(64), np.zeros(64)
+    K.msc_measure(S, (np.arange(L) + 1) % L, 64, E, M)
+    X = np.empty((64, L * L), np.int8)
+    K.msc_unpack(S, X, 0, 64)
+    assert np.array_equal(X[5], 2 * ((S.ravel() >> np.uint64(5)) & np.uint64(1)).astype(np.int8) - 1)
+    assert np.allclose(E, energy(X)) and np.allclose(M, magnetisation(X))
+
+
 def test_digit_masks_encode_probability():
     for p in (0.0, 0.3, math.exp(-8 / 0.25), 0.999):
         D = K.digit_masks(p)

@@ -121,6 +121,14 @@ def _splitmix64(x):
     return x, z ^ (z >> _U31)
 
 
+if numba.config.DISABLE_JIT:  # pure Python (NUMBA_DISABLE_JIT=1): the uint64 wrap-around is intended
+    _splitmix64_wrapping = _splitmix64
+
+    def _splitmix64(x):
+        with np.errstate(over="ignore"):
+            return _splitmix64_wrapping(x)
+
+
 def fixed_point(p):
     """Probability ``p`` in [0, 1) as a 64-bit binary fraction ``floor(p 2^64)``."""
     return min(int(math.ldexp(p, 64)), 2**64 - 1)
