@@ -106,19 +106,32 @@ class CrossEntropy(Loss):
                 target = target.astype(np.int64)
             if target.size and (target.min() < 0 or target.max() >= M):
                 raise ValueError(f"target labels must lie in 0..{M - 1}, got {target.min()}..{target.max()}.")
-            Y = np.zeros_like(z)
-            Y[np.arange(n), target] = 1
+            self.labels, self.Y = target, None
         elif target.shape == z.shape:
-            Y = target.astype(z.dtype, copy=False)
+            self.labels, self.Y = None, target.astype(z.dtype, copy=False)
         else:
             raise ValueError(f"target must have shape ({n},) or {z.shape}, got {target.shape}.")
-        log_p = log_softmax(z)
-        self.p = np.exp(log_p)
-        self.Y = Y
-        return float(-np.sum(Y * log_p) / n)
+        # log-sum-exp: ln sum_k e^{z_k} = m + ln sum_k e^{z_k - m}, m = max_k z_k
+        m = z.max(axis=1, keepdims=True)
+        p = np.subtract(z, m)
+        np.exp(p, out=p)
+        s = p.sum(axis=1, keepdims=True)
+        p /= s
+        self.p = p  # softmax(z)
+        lse = (m + np.log(s))[:, 0]
+        if self.labels is not None:
+            return float(np.mean(lse - z[np.arange(n), self.labels]))
+        return float(np.mean(lse * self.Y.sum(axis=1) - np.einsum("ij,ij->i", self.Y, z)))
 
     def backward(self):
-        return (self.p - self.Y) / self.p.shape[0]
+        n = self.p.shape[0]
+        if self.labels is not None:
+            g = self.p.copy()
+            g[np.arange(n), self.labels] -= 1
+        else:
+            g = self.p - self.Y
+        g *= 1.0 / n
+        return g
 
 
 class FunctionalLoss(Loss):

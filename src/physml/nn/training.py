@@ -10,8 +10,10 @@ validation cost has not improved for that many epochs.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
+import numba
 import numpy as np
 from scipy.linalg import blas
 
@@ -138,9 +140,38 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     """
     # A diverging run overflows before the cost turns inf/NaN: the ConvergenceWarning below
     # reports it once, instead of a stream of RuntimeWarnings.
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
-                      alpha, random_state, verbose, callback, desc)
+    # BLAS owns the cores during training: the optimiser's numba kernels run on this thread only.
+    # Two thread pools that busy-wait (OpenBLAS's and numba's OpenMP) alternating every few
+    # milliseconds on the same cores slow both down several-fold.
+    n_threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"), _blas_threads_for(network, batch_size):
+            return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
+                          alpha, random_state, verbose, callback, desc)
+    finally:
+        numba.set_num_threads(n_threads)
+
+
+# Below this many multiply-adds per matrix product a second BLAS thread costs more in
+# synchronisation than it saves (tens of microseconds of work; far worse on a busy machine).
+_SMALL_GEMM = 1 << 22
+
+
+def _blas_threads_for(network, batch_size):
+    """Single-threaded BLAS for networks whose matrix products are all small; else no change.
+
+    Uses threadpoolctl when it is installed (it is optional: without it BLAS keeps its default).
+    """
+    largest = max((batch_size * layer.n_in * layer.n_out for layer in network.layers if isinstance(layer, Dense)),
+                  default=0)
+    if largest >= _SMALL_GEMM:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data, alpha,
