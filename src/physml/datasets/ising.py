@@ -534,20 +534,27 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
     if sampler not in ("auto", "metropolis", "wolff"):
         raise ValueError(f"sampler must be 'auto', 'metropolis' or 'wolff', got {sampler!r}.")
     entropy = _seed_entropy(random_state)
-
-    def compute():
-        X, info = _generate(L, temps, n, burn_in, thin, sampler, entropy, n_jobs, verbose)
-        return {"bits": np.packbits(X > 0, axis=1)}, info
-
-    if cache and entropy is not None and isinstance(random_state, (numbers.Integral, np.integer)):
+    args = (L, temps, n, burn_in, thin, sampler, entropy, n_jobs, verbose)
+    if cache and isinstance(random_state, (numbers.Integral, np.integer)):
         from ._cache import cached
+
+        fresh = []
+
+        def compute():
+            fresh.extend(_generate(*args))
+            return {"bits": np.packbits(fresh[0] > 0, axis=1)}, fresh[1]
 
         params = {"L": L, "temperatures": temps.tolist(), "n": n, "burn_in": burn_in, "thin": thin,
                   "sampler": sampler, "seed": entropy}
         arrays, info = cached("ising", params, compute)
+        if fresh:
+            X = fresh[0]
+        else:
+            X = np.unpackbits(arrays["bits"], axis=1, count=L * L).view(np.int8)
+            X *= 2
+            X -= 1
     else:
-        arrays, info = compute()
-    X = (2 * np.unpackbits(arrays["bits"], axis=1, count=L * L).astype(np.int8) - 1).astype(np.int8)
+        X, info = _generate(*args)
     T = np.repeat(temps, n)
     if not return_info:
         return X, T
