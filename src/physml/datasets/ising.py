@@ -38,7 +38,14 @@ coding (64 independent replicas per machine word, see
 domains), chains above start random. A pilot run measures the integrated
 autocorrelation times of :math:`|m|` and :math:`E`; burn-in defaults to the pilot
 plus :math:`10\tau` and thinning to :math:`\lceil 2\tau \rceil` sweeps, with
-:math:`\tau = \max(\tau_{|m|}, \tau_E)`.
+:math:`\tau = \max(\tau_{|m|}, \tau_E)`. Time is counted in sweeps: :math:`L^2`
+attempted flips for Metropolis, a fixed number of clusters flipping about
+:math:`L^2` spins on average for Wolff. Metropolis accepts zero-energy flips with
+probability 7/8 instead of 1 (still exact; with 1, checkerboard sweeps cycle forever
+through configurations where every flip costs nothing). Within one temperature,
+Metropolis rows ``64 t + r`` come from replica ``r``: neighbouring rows are
+independent chains, rows 64 apart are ``thin`` sweeps apart on the same chain.
+``MEHTA_TEMPERATURES`` holds the default grid 0.25, 0.5, ..., 4.0.
 
 Z2 symmetry: :math:`H(s) = H(-s)`, so :math:`s` and :math:`-s` are equally
 likely. After decorrelation every stored configuration has its global sign
