@@ -113,10 +113,11 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, n_features=2, *,
         raise ValueError(f"cluster_std must be finite and >= 0, got {sigma.tolist()}.")
 
     y = np.repeat(np.arange(K, dtype=np.int64), per_cluster)
-    X = mu[y] + sigma[y, None] * rng.standard_normal((len(y), n_features))
     if shuffle:
-        order = rng.permutation(len(y))
-        X, y = X[order], y[order]
+        rng.shuffle(y)  # shuffling the labels before drawing the points shuffles the pairs (x_n, y_n)
+    X = rng.standard_normal((len(y), n_features))
+    X *= sigma[y, None]
+    X += mu[y]
     if return_centers:
         return X, y, mu
     return X, y

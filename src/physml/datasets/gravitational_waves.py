@@ -1,6 +1,6 @@
 r"""Compact-binary chirps in coloured detector noise: the data of the GW hands-on session (S43).
 
-The pieces a search pipeline needs, all FFT based (``numpy.fft.rfft``):
+The pieces a search pipeline needs, all FFT based (real FFTs of ``scipy.fft`` on all cores):
 
 * :func:`chirp_waveform` - the leading-order (Newtonian, quadrupole) inspiral
   of a compact binary: frequency and amplitude grow as the orbit shrinks, set
@@ -28,6 +28,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import fft
 
 from ..base import check_random_state
 from ._bunch import Bunch
@@ -263,9 +264,8 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
         if isinstance(val, bool) or not isinstance(val, numbers.Real) or not np.isfinite(val):
             raise TypeError(f"{name} must be a finite real number (radians), got {val!r}.")
     t = np.arange(n) / fs
-    col = lambda v: np.array([[float(v)]])  # noqa: E731
-    hp, hx = _chirp(col(chirp_mass), col(t_merger), t, f_low, col(f_high), col(distance),
-                    float(inclination), float(phase), taper)
+    Mc, tc, fh, r = (np.full((1, 1), float(v)) for v in (chirp_mass, t_merger, f_high, distance))
+    hp, hx = _chirp(Mc, tc, t, f_low, fh, r, float(inclination), float(phase), taper)
     return hp[0], hx[0]
 
 
@@ -358,7 +358,7 @@ def coloured_noise(n_samples, fs, psd=None, *, n_series=None, random_state=None)
     if n_samples % 2 == 0:
         # the Nyquist term is real: all of its variance N fs S / 2 in the real part
         X[:, -1] = np.sqrt(2.0) * X[:, -1].real
-    noise = np.fft.irfft(X, n=n_samples, axis=-1)
+    noise = fft.irfft(X, n=n_samples, axis=-1, workers=-1)
     return noise[0] if n_series is None else noise
 
 
@@ -448,16 +448,16 @@ def whiten(strain, fs, psd=None, *, taper=0.25):
     W = inv_asd / np.sqrt(fs / 2.0)
     if p > 0:
         # inverse-spectrum truncation: keep the impulse response within |lag| < p, Hann-shaped
-        w_t = np.fft.irfft(W, n=M, axis=-1)
+        w_t = fft.irfft(W, n=M, axis=-1)
         lag = np.minimum(np.arange(M), M - np.arange(M))
         w_t = w_t * np.where(lag < p, np.cos(0.5 * np.pi * lag / p) ** 2, 0.0)
-        W = np.fft.rfft(w_t, axis=-1)
+        W = fft.rfft(w_t, axis=-1)
         pad = [(0, 0)] * (x.ndim - 1) + [(p, p)]
         x = np.pad(x, pad, mode="reflect")
         ramp = np.sin(0.5 * np.pi * (np.arange(p) + 0.5) / p) ** 2
         x[..., :p] *= ramp
         x[..., -p:] *= ramp[::-1]
-    y = np.fft.irfft(np.fft.rfft(x, axis=-1) * W, n=M, axis=-1)
+    y = fft.irfft(fft.rfft(x, axis=-1, workers=-1) * W, n=M, axis=-1, workers=-1)
     return np.ascontiguousarray(y[..., p:p + n])
 
 
@@ -497,7 +497,7 @@ def optimal_snr(template, fs, psd=None):
     fs = _positive(fs, "fs")
     n = h.shape[-1]
     S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
-    H = np.fft.rfft(h, axis=-1)
+    H = fft.rfft(h, axis=-1, workers=-1)
     rho2 = 4.0 / (n * fs) * np.sum(_edge_weights(n) * np.abs(H) ** 2 * _inverse_asd(S) ** 2, axis=-1)
     return np.sqrt(rho2)
 
@@ -550,14 +550,15 @@ def matched_filter_snr(data, template, fs, psd=None):
     n = d.shape[-1]
     S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
     inv_S = _edge_weights(n) * _inverse_asd(S) ** 2
-    H = np.fft.rfft(h)
+    H = fft.rfft(h)
     sigma = np.sqrt(4.0 / (n * fs) * np.sum(np.abs(H) ** 2 * inv_S))
     if sigma == 0:
         raise ValueError("template has no power in the band where psd is finite.")
     Q = np.zeros(d.shape[:-1] + (n,), dtype=np.complex128)
-    Q[..., : len(S)] = np.fft.rfft(d, axis=-1) * np.conj(H) * inv_S
-    # sum_k Q_k e^{2 pi i k j / n} = n * ifft(Q)
-    z = 4.0 / (n * fs) * n * np.fft.ifft(Q, axis=-1)
+    Q[..., : len(S)] = fft.rfft(d, axis=-1, workers=-1) * (np.conj(H) * inv_S)
+    # sum_k Q_k e^{2 pi i k j / n} = n * ifft(Q), and 4 / (n fs) * n = 4 / fs
+    z = fft.ifft(Q, axis=-1, overwrite_x=True, workers=-1)
+    z *= 4.0 / fs
     return np.abs(z) / sigma
 
 
