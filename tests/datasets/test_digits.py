@@ -51,3 +51,12 @@ def test_digits_data_and_licence_are_bundled():
 def test_load_digits_rejects_bad_n_class(n_class, exc):
     with pytest.raises(exc, match="n_class"):
         load_digits(n_class=n_class)
+
+
+def test_bunch_keys_are_attributes():
+    res = load_digits()
+    assert res["data"] is res.data and "images" in dir(res)
+    res.extra = 1
+    assert res["extra"] == 1
+    with pytest.raises(AttributeError, match="nope"):
+        res.nope

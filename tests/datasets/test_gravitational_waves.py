@@ -221,3 +221,16 @@ def test_chirp_dataset_bad_input_names_the_argument(kwargs, word):
 def test_chirp_waveform_bad_input_names_the_argument(kwargs, word):
     with pytest.raises((ValueError, TypeError), match=word):
         chirp_waveform(**kwargs)
+
+
+@pytest.mark.parametrize("n", [2048, 3001])
+def test_whitening_scales_a_sinusoid_by_the_inverse_asd(n):
+    # a line at f0: whitening multiplies it by 1 / sqrt(S(f0) fs / 2) (the unit-variance normalisation)
+    f0, A = 150.0, 1e-21
+    t = np.arange(n) / FS
+    w = whiten(A * np.sin(2 * np.pi * f0 * t), FS, aligo_psd)
+    expected = A / np.sqrt(aligo_psd(f0) * FS / 2)
+    middle = w[n // 4: 3 * n // 4]
+    np.testing.assert_allclose(np.sqrt(2) * middle.std(), expected, rtol=0.02)
+    # and the whole segment, edges included, stays within the same envelope
+    assert np.abs(w).max() < 1.1 * expected
