@@ -163,7 +163,6 @@ def _ising_thermodynamics(ch):
     i = int(np.flatnonzero(np.isclose(temps, 3.5))[0])
     ch.check(f"Ising |m| at T = 3.5 (L = {L})", m_mean[i], 0.0, tol=4.0 / L, seed=ch.seed,
              note="zero for L = infinity; a finite lattice gives |m| of order 1/L (tolerance 4/L)")
-    return info
 
 
 def _ising_autocorrelation(ch):
