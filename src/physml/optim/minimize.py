@@ -2,9 +2,13 @@ r"""``minimize``: run any optimiser of S5-S10 on a function of a parameter vecto
 
 >>> import numpy as np
 >>> from physml.optim import minimize
->>> res = minimize(lambda x: np.sum((x - 3.0) ** 2), np.zeros(2), method="newton")
+>>> res = minimize(lambda x: np.sum((x - 3.0) ** 2), np.zeros(2), grad=lambda x: 2 * (x - 3.0),
+...                hess=lambda x: 2 * np.eye(2), method="newton")
 >>> res.n_iter, res.converged, np.round(res.x, 12).tolist()
 (1, True, [3.0, 3.0])
+>>> res = minimize(lambda x: np.sum((x - 3.0) ** 2), np.zeros(2), method="adam", lr=0.1)  # finite differences
+>>> res.converged, np.round(res.x, 5).tolist()
+(True, [3.0, 3.0])
 """
 
 from __future__ import annotations
