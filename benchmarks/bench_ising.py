@@ -71,7 +71,7 @@ def run(bench):
 
     bench.compare(f"ising wolff L={L} at T_c", sizes=f"{n_clusters} clusters", physml=wolff_numba,
                   peer=wolff_python, peer_name="python reference", quality=lambda r: r,
-                  quality_name="<|C|>", repeats=3, goal="ratio <= 0.01")
+                  quality_name="<|C|>", repeats=3, goal="ratio <= 1/30")
 
     n = 500 if bench.quick else 10_000
     kw = dict(L=40, n_per_temperature=n, random_state=0, cache=False)
