@@ -437,3 +437,12 @@ def test_square_arrays_are_one_lattice_unless_L_says_otherwise(rng):
     assert energy(s) == pytest.approx(_energy_by_bonds(s))
     assert np.allclose(energy(s, L=4), [_energy_by_bonds(row.reshape(4, 4)) for row in s])
     assert magnetisation(s) == pytest.approx(s.mean())
+
+
+def test_results_do_not_depend_on_the_joblib_backend():
+    joblib = pytest.importorskip("joblib")
+    kw = dict(L=8, temperatures=[1.0, 3.0], n_per_temperature=10, random_state=0, cache=False)
+    X, _ = ising_configurations(**kw)
+    for backend in ("multiprocessing", "loky"):  # processes; multiprocessing cannot stream results
+        with joblib.parallel_config(backend=backend):
+            assert np.array_equal(ising_configurations(**kw, n_jobs=2)[0], X)

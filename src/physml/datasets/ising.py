@@ -577,9 +577,12 @@ def _generate(L, temps, n, burn_in, thin, sampler, entropy, n_jobs, verbose):
     from tqdm.auto import tqdm
 
     seeds = np.random.SeedSequence(entropy).spawn(len(temps))
-    jobs = (delayed(_sample_temperature)(L, float(T), n, burn_in, thin, sampler, seed)
-            for T, seed in zip(temps, seeds))
-    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs)
+    jobs = [delayed(_sample_temperature)(L, float(T), n, burn_in, thin, sampler, seed)
+            for T, seed in zip(temps, seeds)]
+    try:  # results as they come, for the progress bar
+        results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs)
+    except ValueError:  # a backend that cannot stream results (e.g. "multiprocessing")
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
     X = np.empty((len(temps) * n, L * L), dtype=np.int8)
     infos = []
     bar = tqdm(results, total=len(temps), desc=f"Ising L={L}", unit="T",
