@@ -324,8 +324,11 @@ def test_ising_configurations_shapes_reproducibility_and_info():
     assert np.array_equal(X, X2)  # independent of n_jobs
     X3, _ = ising_configurations(**dict(kw, random_state=8))
     assert not np.array_equal(X, X3)
-    X4, _ = ising_configurations(**kw, burn_in=50, thin=3, sampler="wolff")
-    assert X4.shape == X.shape
+    X4, _, info4 = ising_configurations(**kw, burn_in=50, thin=3, sampler="wolff", return_info=True)
+    assert X4.shape == X.shape and list(info4["burn_in"]) == [50] * 3 and list(info4["thin"]) == [3] * 3
+    assert np.all(np.isfinite(info4["tau_abs_m"]))
+    _, _, info5 = ising_configurations(**kw, burn_in=0, sampler="metropolis", return_info=True)
+    assert list(info5["burn_in"]) == [256] * 3 and np.all(info5["thin"] >= 1)
 
 
 @pytest.mark.parametrize("kwargs,match", [

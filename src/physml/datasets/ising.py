@@ -453,6 +453,10 @@ def _sample_temperature(L, T, n, burn_in, thin, sampler, seed):
         half = burn_in // 2
         tau_m, tau_E = _tau(E[:, half:], M[:, half:]) if burn_in - half >= 16 else (math.nan, math.nan)
         burn = burn_in
+        if thin is None and math.isnan(tau_m):  # too short to measure tau: a pilot decides the thinning
+            E, M = chain.run(256, 1, n_meas)
+            tau_m, tau_E = _tau(E, M)
+            burn += 256
     if thin is None:
         thin = max(1, math.ceil(2 * max(tau_m, tau_E)))
     X = np.empty((n, L * L), dtype=np.int8)
@@ -498,6 +502,8 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
     burn_in : int >= 0, optional
         Sweeps discarded before the first sample. Default: a pilot run of at least
         :math:`50\tau` sweeps plus :math:`10\tau` more, :math:`\tau` measured on the pilot.
+        A given ``burn_in`` measures :math:`\tau` on its second half; if that is under 16
+        sweeps and ``thin`` is None, 256 more sweeps are run to measure it.
     thin : int >= 1, optional
         Sweeps between stored samples of one chain. Default :math:`\lceil 2\tau \rceil`.
     sampler : {"auto", "metropolis", "wolff"}
