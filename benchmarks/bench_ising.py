@@ -60,7 +60,8 @@ def run(bench):
 
     L, n_clusters = 40, 20 if bench.quick else 200
     p_add = np.uint64(K.fixed_point(1.0 - math.exp(-2.0 / ising.T_c)))
-    sw, nbr, state, stack = np.ones(L * L, np.int8), K.neighbours(L), np.array([7], np.uint64), np.empty(L * L, np.int64)
+    sw, nbr, state = np.ones(L * L, np.int8), K.neighbours(L), np.array([7], np.uint64)
+    stack = np.empty(L * L, np.int64)
     sr = np.ones((L, L), np.int8)
 
     def wolff_numba():
