@@ -155,9 +155,10 @@ def _state_index(X):
 def _chi2_pvalue(idx, p):
     counts = np.bincount(idx, minlength=p.size)
     expected = p * idx.size
-    small = expected < 5
-    obs = np.append(counts[~small], counts[small].sum())
-    exp = np.append(expected[~small], expected[small].sum())
+    small = expected < 5  # pooled into one bin
+    obs, exp = counts[~small], expected[~small]
+    if small.any():
+        obs, exp = np.append(obs, counts[small].sum()), np.append(exp, expected[small].sum())
     return stats.chisquare(obs, exp).pvalue
 
 
