@@ -74,7 +74,7 @@ X, Y = np.meshgrid(np.linspace(-5, 5, 200), np.linspace(-3, 3, 200))
 for ax, eta in zip(axes, [0.02, 0.18, 0.205]):
     path = [np.array([-4.0, 1.5])]
     res = optim.minimize(valley, path[0], grad=valley_grad, method="gd", lr=eta, max_iter=25,
-                         callback=lambda x: path.append(x.copy()) and False)
+                         callback=lambda x: path.append(x.copy()))
     path = np.array(path)
     ax.contour(X, Y, 0.5 * (X**2 + 10 * Y**2), levels=15, colors="0.8")
     ax.plot(path[:, 0], path[:, 1], "o-", ms=3)
@@ -169,7 +169,7 @@ ax1.contour(Xr, Yr, np.log10(rosen(np.array([Xr, Yr]))), levels=20, colors="0.8"
 for method, options in settings.items():
     path = [np.array([-1.2, 1.0])]
     r = optim.minimize(rosen, [-1.2, 1.0], grad=rosen_der, hess=rosen_hess, method=method, max_iter=max_iter,
-                       tol=1e-7, callback=lambda x: path.append(x.copy()) and False, **options)
+                       tol=1e-7, callback=lambda x: path.append(x.copy()), **options)
     path = np.array(path)
     ax1.plot(path[:, 0], path[:, 1], label=method)
     ax2.loglog(np.arange(1, len(r.history) + 1), r.history, label=method)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optim import (Adam, GradientDescent, Momentum, Newton, StepDecay, minibatches, minimize)
+from ..optim import GradientDescent, Momentum, Newton, StepDecay, minibatches, minimize
 
 TITLE = "Optimisation: gradient descent, Newton, momentum, RMSprop and Adam"
 ORDER = 30
@@ -171,11 +171,9 @@ def _newton(ch):
     gd = _gd_path(grad, x0, GradientDescent(1.9 / 15.5), 30)
     x1 = np.array(x0, dtype=np.float64)
     Newton().step([x1], [grad(x1)], [A2])
-    res_r = minimize(rosenbrock, (-1.2, 1.0), grad=rosenbrock_grad, hess=rosenbrock_hess, method="newton",
-                     tol=1e-10)
     path_r = [np.array([-1.2, 1.0])]
-    minimize(rosenbrock, (-1.2, 1.0), grad=rosenbrock_grad, hess=rosenbrock_hess, method="newton", tol=1e-10,
-             callback=lambda z: path_r.append(z.copy()) and False)
+    res_r = minimize(rosenbrock, path_r[0], grad=rosenbrock_grad, hess=rosenbrock_hess, method="newton", tol=1e-10,
+                     callback=lambda z: path_r.append(z.copy()))
     path_r = np.array(path_r)
 
     fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10, 4))
@@ -183,7 +181,8 @@ def _newton(ch):
     (xa, xb), (ya, yb) = (-3, 3), (-2.5, 2.5)
     X, Y = np.meshgrid(np.linspace(xa, xb, 200), np.linspace(ya, yb, 200))
     ax1.contour(X, Y, np.log10(E(np.array([X, Y])) - E_min + 1e-3), levels=12, colors="0.7", linewidths=0.7)
-    ax1.plot(gd[:, 0], gd[:, 1], "o-", ms=3, color="C0", label=f"GD, 30 steps: error {np.linalg.norm(gd[-1] - [1, .5]):.1e}")
+    err_gd = np.linalg.norm(gd[-1] - [1, 0.5])
+    ax1.plot(gd[:, 0], gd[:, 1], "o-", ms=3, color="C0", label=f"GD, 30 steps: error {err_gd:.1e}")
     ax1.plot([x0[0], x1[0]], [x0[1], x1[1]], "s-", color="k", lw=2,
              label=f"Newton, 1 step: error {np.linalg.norm(x1 - [1, .5]):.0e}")
     ax1.plot(1, 0.5, "r*", ms=12)
@@ -198,8 +197,9 @@ def _newton(ch):
     ax2.set_title("Rosenbrock: a few Newton steps instead of thousands of GD steps", fontsize=9)
     ch.figure(fig, "newton", title="Newton's step lands on a quadratic's minimum in one step",
               finding="Left: 30 GD steps zig-zag across the rotated valley (condition number 15) and still "
-                      f"miss by {np.linalg.norm(gd[-1] - [1, .5]):.0e}, while one Newton step v = H^-1 grad E jumps to the minimum. Right: on Rosenbrock Newton needs "
-                      f"{res_r.n_iter} steps, at the price of solving with the Hessian, O(n^3) for n parameters.")
+                      f"miss by {err_gd:.0e}, while one Newton step v = H^-1 grad E jumps to the minimum. "
+                      f"Right: on Rosenbrock Newton needs {res_r.n_iter} steps, at the price of solving with the "
+                      "Hessian, O(n^3) for n parameters.")
 
 
 # ---------------------------------------------------------------------------
@@ -270,26 +270,32 @@ def _race(ch):
 
     fig, axes = ch.subplots(2, 2, figsize=(11, 8.5))
     first_step = None
-    steps = {}
+    steps, damped = {}, {}
     for col, (fname, (fun, grad, hess, x0, window, methods)) in enumerate(RACE.items()):
         ref = scipy_minimize(fun, x0, jac=grad, method="BFGS", options={"gtol": 1e-12}).x
         ax_path, ax_cost = axes[0, col], axes[1, col]
-        _contour(ax_path, fun, window, np.linspace(-1, 3.5, 14))
+        runs = {}
         for label, (method, options) in ch.progress(methods.items(), desc=f"race on {fname}"):
             path = [np.array(x0)]
             res = minimize(fun, x0, grad=grad, hess=hess, method=method, max_iter=30_000, tol=1e-7,
-                           callback=lambda z: path.append(z.copy()) and False, **options)
-            path = np.array(path)
+                           callback=lambda z: path.append(z.copy()), **options)
+            runs[label] = (res, np.array(path))
             steps[fname, label] = res.n_iter
-            dist = float(np.abs(res.x - ref).max())
-            ch.check(f"{fname}: {label}, max |theta - theta_scipy|", dist, 0.0, 1e-6,
+            ch.check(f"{fname}: {label}, max |theta - theta_scipy|", float(np.abs(res.x - ref).max()), 0.0, 1e-6,
                      note=f"{res.n_iter} steps; {res.message.split(';')[0]}")
+        damped[fname] = runs["Newton"][0].n_damped
+        # widen the window to show every path (Newton's first steps fly far out)
+        lo = np.min([p.min(axis=0) for _, p in runs.values()], axis=0) - 0.1
+        hi = np.max([p.max(axis=0) for _, p in runs.values()], axis=0) + 0.1
+        window = tuple((min(w[0], a), max(w[1], b)) for w, a, b in zip(window, lo, hi))
+        _contour(ax_path, fun, window, np.linspace(-1, 5, 16))
+        for label, (res, path) in runs.items():
             ax_path.plot(path[:, 0], path[:, 1], "-", color=COLORS[label], lw=1.2,
                          marker="o" if len(path) < 50 else None, ms=3, label=f"{label} ({res.n_iter} steps)")
             ax_cost.loglog(np.arange(1, len(res.history) + 1), res.history + 1e-20, color=COLORS[label],
                            label=label)
-            if fname == "Rosenbrock" and label == "Adam":
-                first_step = path[1] - path[0]
+        if fname == "Rosenbrock":
+            first_step = runs["Adam"][1][1] - runs["Adam"][1][0]
         ax_path.plot(*ref, "r*", ms=12)
         ax_path.set_title(f"{fname} from {x0}", fontsize=9)
         ax_path.legend(fontsize=7, loc="upper left" if col == 0 else "lower right")
@@ -305,7 +311,10 @@ def _race(ch):
                                  f"{speedup:.0f}x",
               finding="Paths (top) and cost against step (bottom, log-log) of the S5-S10 optimisers, each with a "
                       "tuned learning rate, until max|grad E| < 1e-7; every one ends within 1e-6 of SciPy's "
-                      "BFGS optimum (table). RMSprop's sign-like step needs a decaying rate to settle.")
+                      "BFGS optimum (table). RMSprop's sign-like step needs a decaying rate to settle. Newton's "
+                      "first steps climb, since its quadratic model is only good near the minimum; its Hessian was "
+                      f"indefinite at {damped['Rosenbrock']} (Rosenbrock) and {damped['Beale']} (Beale) steps, "
+                      "which it damped (H + lambda I).")
     # Adam's bias correction: the very first step has length eta in each coordinate
     eta = RACE["Rosenbrock"][5]["Adam"][1]["lr"]
     ch.check("Adam first step |delta theta_i| / eta (bias correction)", float(np.abs(first_step).max() / eta), 1.0,

@@ -68,7 +68,8 @@ def momentum_reference(theta, g, v, eta, gamma, nesterov):
 
 
 def rmsprop_reference(theta, g, s, eta, beta, eps, eps_inside_sqrt):
-    r"""S9: :math:`s_t = \beta s_{t-1} + (1-\beta) g_t^2`, :math:`\theta_{t+1} = \theta_t - \eta_t g_t/\sqrt{s_t+\epsilon}`.
+    r"""S9: :math:`s_t = \beta s_{t-1} + (1-\beta) g_t^2`,
+    :math:`\theta_{t+1} = \theta_t - \eta_t g_t/\sqrt{s_t+\epsilon}`.
 
     With ``eps_inside_sqrt=False``: :math:`\theta_{t+1} = \theta_t - \eta_t g_t/(\sqrt{s_t}+\epsilon)` (PyTorch).
     """

@@ -60,7 +60,10 @@ def numerical_gradient(fun, x):
 
 
 def numerical_hessian(grad, x):
-    r"""Central finite-difference Hessian from a gradient: :math:`H_{:,j} \approx [\nabla E(x+h_j e_j) - \nabla E(x-h_j e_j)]/(2h_j)`, symmetrised.
+    r"""Central finite-difference Hessian from a gradient, symmetrised.
+
+    :math:`H_{:,j} \approx [\nabla E(x+h_j e_j) - \nabla E(x-h_j e_j)]/(2h_j)`, then
+    :math:`(H + H^T)/2`, with :math:`h_j` as in :func:`numerical_gradient`.
 
     Parameters
     ----------
@@ -171,7 +174,7 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
         Converged when :math:`\max_i |\partial_i E(x)| \le` ``tol``.
     callback : callable or None
         ``callback(x)`` after every step (``x`` is the live array: copy it to
-        keep it); returning True stops the run.
+        keep it); a true return value stops the run.
     **options
         Hyperparameters of the optimiser: ``lr``, ``schedule``, ``momentum``,
         ``beta``, ``beta1``, ``beta2``, ``eps``, ``damping``, ...
@@ -242,7 +245,7 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
                 break
             if f < best_f:
                 best_f, best_x = f, x.copy()
-            if callback is not None and callback(x) is True:
+            if callback is not None and callback(x):
                 message = f"stopped by the callback after {n_iter} steps"
                 break
         else:

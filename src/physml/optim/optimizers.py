@@ -25,7 +25,6 @@ built (``ValueError`` naming the parameter) and again by ``set_params``.
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
@@ -434,9 +433,9 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
     ----------
     optimizer : {"sgd", "gd", "momentum", "nesterov", "rmsprop", "adam"} or Optimizer
         A name builds that optimiser with ``lr`` ("momentum" and "nesterov"
-        with :math:`\gamma = 0.9`). An instance is copied and reset, so that
-        fitting twice starts from a fresh state and the caller's object is not
-        changed; ``lr`` is then ignored.
+        with :math:`\gamma = 0.9`). An instance gives a new optimiser with the
+        same hyperparameters and no state, so that fitting twice starts afresh
+        and the caller's object is not changed; ``lr`` is then ignored.
     lr : float > 0 or None
         Learning rate for a name; None takes the default (1e-3 for Adam, 0.01 otherwise).
 
@@ -446,9 +445,7 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
         A new optimiser with ``t == 0``.
     """
     if isinstance(optimizer, Optimizer):
-        opt = copy.deepcopy(optimizer)
-        opt.reset()
-        return opt
+        return type(optimizer)(**optimizer.get_params(deep=False))
     if isinstance(optimizer, str):
         key = optimizer.lower()
         if key not in _NAMES:

@@ -28,7 +28,9 @@ class Constant:
 
 
 class StepDecay:
-    r"""Step decay: :math:`\eta_t = \eta\,\gamma^{\lfloor (t-1)/T \rfloor}`, the rate cut by ``gamma`` every ``step_size`` steps.
+    r"""Step decay: :math:`\eta_t = \eta\,\gamma^{\lfloor (t-1)/T \rfloor}`.
+
+    The rate is cut by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``).
 
     Parameters
     ----------
