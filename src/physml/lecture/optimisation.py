@@ -215,7 +215,7 @@ def _momentum(ch):
     def grad(p):
         return lam * p
 
-    x0 = (1.0, 0.02)
+    x0 = (1.0, 0.1)
     n_steps = 300
     eta_gd = 2 / (L + mu)
     eta_hb = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
@@ -234,12 +234,14 @@ def _momentum(ch):
              note="heavy ball, theory (sqrt kappa-1)/(sqrt kappa+1); measured over steps 50-150")
 
     fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10.5, 4))
-    X, Y = np.meshgrid(np.linspace(-1.1, 1.1, 200), np.linspace(-0.06, 0.06, 200))
-    ax1.contour(X, Y, np.log10(0.5 * (mu * X**2 + L * Y**2) + 1e-6), levels=12, colors="0.7", linewidths=0.7)
-    ax1.plot(gd[:60, 0], gd[:60, 1], ".-", ms=3, color="C0", label="GD")
-    ax1.plot(hb[:60, 0], hb[:60, 1], ".-", ms=3, color="C1", label="momentum")
-    ax1.plot(0, 0, "k*", ms=10)
-    ax1.set_title("first 60 steps (axes not to scale)", fontsize=9)
+    # the flat direction is where GD loses its time: its error shrinks by 1 - eta mu = 0.98 per step
+    first = np.arange(121)
+    ax1.plot(first, gd[:121, 0], ".-", ms=2, lw=0.8, color="C0", label="GD")
+    ax1.plot(first, hb[:121, 0], ".-", ms=2, lw=0.8, color="C1", label="momentum")
+    ax1.axhline(0, color="k", lw=0.5)
+    ax1.set_xlabel("step t")
+    ax1.set_ylabel("theta_1 (the flat direction, curvature mu)")
+    ax1.set_title("momentum builds up speed along the flat direction", fontsize=9)
     ax1.legend(fontsize=8)
     steps = np.arange(n_steps + 1)
     ax2.semilogy(steps, err_gd, color="C0", label=f"GD, eta = 2/(L+mu)")
