@@ -528,7 +528,7 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
     --------
     >>> X, T = ising_configurations(L=16, temperatures=[1.0, 3.0], n_per_temperature=50, random_state=0,
     ...                             cache=False)
-    >>> X.shape, sorted(set(T))
+    >>> X.shape, np.unique(T).tolist()
     ((100, 256), [1.0, 3.0])
     """
     L = _check_L(L)
