@@ -63,6 +63,7 @@ al., Phys. Rep. 810, 1 (2019) for the data set (L = 40, T = 0.25 ... 4.0).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import sys
@@ -511,6 +512,8 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
     cache : bool, default True
         Read/write the result under ``$PHYSML_CACHE`` (else ``~/.cache/physml``); only
         used when ``random_state`` is an int (otherwise the data are not reproducible).
+        Entries are keyed by every parameter, the physml version and a digest of this
+        module's and the kernels' source.
     n_jobs : int or None, default 1
         joblib workers (threads: the kernels release the GIL).
     verbose : bool
@@ -558,7 +561,7 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
             return {"bits": np.packbits(fresh[0] > 0, axis=1)}, fresh[1]
 
         params = {"L": L, "temperatures": temps.tolist(), "n": n, "burn_in": burn_in, "thin": thin,
-                  "sampler": sampler, "seed": entropy}
+                  "sampler": sampler, "seed": entropy, "code": _code_digest()}
         arrays, info = cached("ising", params, compute)
         if fresh:
             X = fresh[0]
@@ -576,6 +579,15 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
         info[key] = np.asarray(info[key])
     info["temperatures"] = np.asarray(info["temperatures"])
     return X, T, info
+
+
+def _code_digest():
+    """Digest of the sampler's source, so that a changed sampler never reads stale cached samples."""
+    h = hashlib.sha256()
+    for path in (__file__, K.__file__):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
 
 
 def _generate(L, temps, n, burn_in, thin, sampler, entropy, n_jobs, verbose):
