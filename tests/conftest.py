@@ -8,11 +8,14 @@ the point of the suite. The summary prints how many oracle tests ran.
 """
 
 import os
+import tempfile
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("PHYSML_TUTORIAL_SMALL", "1")
+# Generated data (Ising samples) is cached; tests never write to the user's cache.
+os.environ["PHYSML_CACHE"] = tempfile.mkdtemp(prefix="physml-test-cache-")
 
 _ORACLE_FIXTURES = {"sklearn", "torch"}
 

@@ -196,7 +196,7 @@ def _ising_autocorrelation(ch):
     ch.figure(fig, "ising_tau",
               title=f"Critical slowing down: at T_c Metropolis decorrelates {ratio:.0f}x slower than Wolff",
               finding=f"Integrated autocorrelation time of |m| (Sokal's window) from single chains of {n_sweeps} "
-                      "sweeps (a Wolff sweep flips clusters until L^2 spins have flipped). Metropolis' tau_int "
+                      "sweeps (a Wolff sweep is a fixed number of clusters, about L^2 / <|C|>, set during burn-in). Metropolis' tau_int "
                       "peaks at T_c and grows with L (dynamic exponent z about 2.2); Wolff's cluster flips keep it "
                       "of order one sweep at every temperature, which is why the sampler switches to Wolff near "
                       "T_c.")
