@@ -7,7 +7,9 @@ environment variable is set, such a skip is a failure, because the oracles are
 the point of the suite. The summary prints how many oracle tests ran.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -16,6 +18,7 @@ import pytest
 os.environ.setdefault("PHYSML_TUTORIAL_SMALL", "1")
 # Generated data (Ising samples) is cached; tests never write to the user's cache.
 os.environ["PHYSML_CACHE"] = tempfile.mkdtemp(prefix="physml-test-cache-")
+atexit.register(shutil.rmtree, os.environ["PHYSML_CACHE"], ignore_errors=True)
 
 _ORACLE_FIXTURES = {"sklearn", "torch"}
 
