@@ -153,9 +153,10 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
         numba.set_num_threads(n_threads)
 
 
-# Below this many multiply-adds per matrix product a second BLAS thread costs more in
-# synchronisation than it saves (tens of microseconds of work; far worse on a busy machine).
-_SMALL_GEMM = 1 << 22
+# Below this many multiply-adds per matrix product (~0.5 ms of one core) a second BLAS thread
+# saves little on an idle machine and costs up to 20x on a busy one, where OpenBLAS threads
+# busy-wait for a partner that is not scheduled (measured: 1600-64-1 net, batch 200).
+_SMALL_GEMM = 1 << 25
 
 
 def _blas_threads_for(network, batch_size):
