@@ -98,4 +98,4 @@ def run(bench):
         bench.compare(f"MLP one epoch {arch}, Adam", sizes=f"n={n} batch={BATCH} f32",
                       physml=_physml_epoch(net, init, X, y, order_seed=1),
                       peer=_torch_epoch(torch, net, X, y, order_seed=1), peer_name="torch CPU 2 threads",
-                      quality=float, quality_name="train cost", repeats=3, goal="ratio <= 0.8")
+                      quality=float, quality_name="train cost", goal="ratio <= 0.8")

@@ -7,8 +7,6 @@ layer hands the error on to the one below while storing its own gradients.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .layers import Activation, Dense, Layer
 
 __all__ = ["Sequential"]
@@ -104,8 +102,3 @@ class Sequential:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
 
-
-def copy_parameters(src, dst):
-    """Copy the values of the arrays ``src`` into the arrays ``dst`` (in place)."""
-    for s, d in zip(src, dst, strict=True):
-        np.copyto(d, s)

@@ -140,39 +140,41 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     """
     # A diverging run overflows before the cost turns inf/NaN: the ConvergenceWarning below
     # reports it once, instead of a stream of RuntimeWarnings.
-    # BLAS owns the cores during training: the optimiser's numba kernels run on this thread only.
-    # Two thread pools that busy-wait (OpenBLAS's and numba's OpenMP) alternating every few
-    # milliseconds on the same cores slow both down several-fold.
-    n_threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        with np.errstate(over="ignore", invalid="ignore"), _blas_threads_for(network, batch_size):
-            return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
-                          alpha, random_state, verbose, callback, desc)
-    finally:
-        numba.set_num_threads(n_threads)
+    with np.errstate(over="ignore", invalid="ignore"), _threads_for(network, batch_size):
+        return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
+                      alpha, random_state, verbose, callback, desc)
 
 
-# Below this many multiply-adds per matrix product (~0.5 ms of one core) a second BLAS thread
-# saves little on an idle machine and costs up to 20x on a busy one, where OpenBLAS threads
-# busy-wait for a partner that is not scheduled (measured: 1600-64-1 net, batch 200).
+# Below this many multiply-adds per matrix product (~0.5 ms of one core) a second thread saves
+# little on an idle machine and costs up to 20x on a busy one, where a BLAS thread busy-waits for
+# a partner that is not scheduled (measured: 1600-64-1 net at batch 200, 1600-100-2 at batch 128).
 _SMALL_GEMM = 1 << 25
 
 
-def _blas_threads_for(network, batch_size):
-    """Single-threaded BLAS for networks whose matrix products are all small; else no change.
+@contextlib.contextmanager
+def _threads_for(network, batch_size):
+    """One thread for BLAS and for the optimiser's numba kernels when every matrix product is small.
 
-    Uses threadpoolctl when it is installed (it is optional: without it BLAS keeps its default).
+    Larger networks keep the default thread counts. BLAS threads are limited through
+    threadpoolctl when it is installed (optional: without it BLAS keeps its default).
     """
     largest = max((batch_size * layer.n_in * layer.n_out for layer in network.layers if isinstance(layer, Dense)),
                   default=0)
     if largest >= _SMALL_GEMM:
-        return contextlib.nullcontext()
+        yield
+        return
+    n_threads = numba.get_num_threads()
+    numba.set_num_threads(1)
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            yield
+        else:
+            with threadpool_limits(limits=1, user_api="blas"):
+                yield
+    finally:
+        numba.set_num_threads(n_threads)
 
 
 def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data, alpha,

@@ -1,0 +1,81 @@
+"""The shared training loop: one full-batch step equals the hand-written update, L2, splits, callbacks."""
+
+import warnings
+
+import numba
+import numpy as np
+import pytest
+
+from physml.base import ConvergenceWarning
+from physml.nn import CrossEntropy, Dense, MSELoss, ReLU, Sequential, Tanh, train
+from physml.nn.training import validation_split
+from physml.optim import Adam, GradientDescent
+
+
+def _net(dtype=np.float64):
+    return Sequential([Dense(3, 5, random_state=0, dtype=dtype), Tanh(), Dense(5, 2, random_state=1, dtype=dtype)])
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_one_full_batch_epoch_is_one_gradient_step_with_l2(alpha, rng):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    net, ref = _net(), _net()
+    lr = 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        train(net, MSELoss(), X, Y, optimizer=GradientDescent(lr), batch_size=20, max_epochs=1, alpha=alpha)
+    loss = MSELoss()
+    loss.forward(ref.forward(X), Y)
+    ref.backward(loss.backward())
+    # theta <- theta - lr (dE/dtheta + alpha W): the L2 term (alpha/2)||W||^2 acts on weights, not biases
+    for layer in (ref[0], ref[2]):
+        layer.W -= lr * (layer.dW + alpha * layer.W)
+        layer.b -= lr * layer.db
+    for p, q in zip(net.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_history_and_callback(rng):
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, size=60)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        h = train(_net(np.float32), CrossEntropy(), X.astype(np.float32), y, optimizer=Adam(1e-2), batch_size=16,
+                  max_epochs=7, validation_data=(X[:10].astype(np.float32), y[:10]),
+                  callback=lambda epoch, net, hist: seen.append((epoch, len(hist["train_loss"]))))
+    assert seen == [(e, e) for e in range(1, 8)]
+    assert len(h["train_loss"]) == len(h["val_loss"]) == h["n_epochs"] == 7
+    assert h["best_loss"] == min(h["val_loss"]) and h["val_loss"][h["best_epoch"] - 1] == h["best_loss"]
+
+
+def test_train_cost_is_the_sample_weighted_mean_of_batch_costs(rng):
+    X, Y = rng.normal(size=(10, 3)), rng.normal(size=(10, 2))
+    net = _net()
+    lr = 1e-300  # parameters do not move: the epoch cost is the full-data cost
+    E_full = MSELoss().forward(net.forward(X), Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        h = train(net, MSELoss(), X, Y, optimizer=GradientDescent(lr), batch_size=4, max_epochs=1)
+    assert h["train_loss"][0] == pytest.approx(E_full, rel=1e-12)
+
+
+def test_stratified_validation_split_keeps_class_proportions():
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    tr, va = validation_split(100, 0.2, np.random.default_rng(0), stratify=y)
+    assert np.bincount(y[va]).tolist() == [10, 6, 4]
+    assert np.intersect1d(tr, va).size == 0 and np.union1d(tr, va).size == 100
+
+
+def test_validation_split_of_tiny_data_keeps_a_training_sample():
+    tr, va = validation_split(1, 0.5, np.random.default_rng(0))
+    assert tr.size == 1 and va.size == 0
+
+
+def test_thread_counts_restored_after_training(rng):
+    before = numba.get_num_threads()
+    net = Sequential([Dense(4, 8, random_state=0), ReLU(), Dense(8, 2, random_state=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        train(net, CrossEntropy(), rng.normal(size=(30, 4)).astype(np.float32), rng.integers(0, 2, 30),
+              optimizer=Adam(), batch_size=8, max_epochs=2)
+    assert numba.get_num_threads() == before
