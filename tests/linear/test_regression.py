@@ -90,8 +90,11 @@ def test_tsqr_blocks_equal_one_qr(monkeypatch, rng):
     blocked = LinearRegression().fit(X, y)
     np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-12)
     np.testing.assert_allclose(blocked.intercept_, whole.intercept_, rtol=1e-12)
+    monkeypatch.setattr(reg, "_MAX_STACK", 3)  # reduce the stacked R factors every 3 blocks
+    stacked = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(stacked.coef_, whole.coef_, rtol=1e-12)
     # and the blocked R reproduces A^T A
-    R = reg._tsqr_r(lambda s, e: X[s:e], len(X), 4)
+    R = reg._tsqr_r(lambda s, e: np.asfortranarray(X[s:e]), len(X), 4)
     np.testing.assert_allclose(R.T @ R, X.T @ X, rtol=1e-11)
 
 

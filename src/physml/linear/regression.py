@@ -34,6 +34,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy.linalg.lapack import dgeqrt
 
 from ..base import Estimator, RegressorMixin, check_scalar, check_X_y
 
@@ -41,10 +42,21 @@ __all__ = ["LinearRegression", "Ridge", "PolynomialRegression"]
 
 # Rows per TSQR block: about 2 MiB of float64, so a block stays in cache.
 _BLOCK_BYTES = 2**21
+# R factors gathered before they are reduced by one more QR (bounds memory for any n).
+_MAX_STACK = 64
 
 
 def _block_rows(n_cols):
-    return max(256, _BLOCK_BYTES // (8 * n_cols))
+    return max(2 * n_cols, _BLOCK_BYTES // (8 * n_cols))
+
+
+def _qr_r(A):
+    r"""R of the Householder QR of one block A (Fortran-ordered, overwritten): LAPACK dgeqrt."""
+    m, c = A.shape
+    a, _, info = dgeqrt(min(16, m, c), A, overwrite_a=1)
+    if info != 0:
+        raise RuntimeError(f"LAPACK dgeqrt failed with info={info}.")
+    return np.triu(a[: min(m, c)])
 
 
 def _tsqr_r(make_block, n, n_cols):
@@ -53,8 +65,9 @@ def _tsqr_r(make_block, n, n_cols):
     Parameters
     ----------
     make_block : callable
-        ``make_block(start, stop)`` returns rows ``start:stop`` of the matrix A,
-        an ndarray of shape (stop - start, n_cols).
+        ``make_block(start, stop)`` returns rows ``start:stop`` of the matrix A
+        as a new Fortran-ordered ndarray of shape (stop - start, n_cols); it is
+        overwritten.
     n : int
         Number of rows of A.
     n_cols : int
@@ -63,19 +76,23 @@ def _tsqr_r(make_block, n, n_cols):
     Returns
     -------
     R : ndarray of shape (min(n, n_cols), n_cols)
-        Upper triangular, A^T A = R^T R (up to the signs of its rows).
+        Upper triangular, :math:`A^T A = R^T R` (up to the signs of its rows).
 
     Notes
     -----
     TSQR: :math:`A = [A_1; \dots; A_m]`, :math:`A_k = Q_k R_k`, then
     :math:`[R_1; \dots; R_m] = Q' R`. Cost :math:`2 n c^2` flops for c columns,
-    Householder-stable like one QR of A.
+    Householder-stable like one QR of A, in cache-sized blocks.
     """
     rows = _block_rows(n_cols)
-    if n <= rows:
-        return np.linalg.qr(make_block(0, n), mode="r")
-    stacked = [np.linalg.qr(make_block(s, min(s + rows, n)), mode="r") for s in range(0, n, rows)]
-    return np.linalg.qr(np.vstack(stacked), mode="r")
+    stack = []
+    for start in range(0, n, rows):
+        stack.append(_qr_r(make_block(start, min(start + rows, n))))
+        if len(stack) == _MAX_STACK:
+            stack = [_qr_r(np.asfortranarray(np.vstack(stack)))]
+    if len(stack) == 1:
+        return stack[0]
+    return _qr_r(np.asfortranarray(np.vstack(stack)))
 
 
 def _solve_reduced(R, p, alpha, penalised):
@@ -126,10 +143,11 @@ def _fit_linear(X, Y, alpha, fit_intercept):
         x_mean, y_mean = np.zeros(p), np.zeros(k)
 
     def block(start, stop):
-        A = np.empty((stop - start, p + k))
-        np.subtract(X[start:stop], x_mean, out=A[:, :p])
-        np.subtract(Y[start:stop], y_mean, out=A[:, p:])
-        return A
+        # filled as the C-ordered transpose, so that A.T is the Fortran-ordered block LAPACK wants
+        A_T = np.empty((p + k, stop - start))
+        np.subtract(X[start:stop].T, x_mean[:, None], out=A_T[:p])
+        np.subtract(Y[start:stop].T, y_mean[:, None], out=A_T[p:])
+        return A_T.T
 
     R = _tsqr_r(block, n, p + k)
     theta, singular, rank = _solve_reduced(R, p, alpha, np.ones(p, dtype=bool))
