@@ -132,14 +132,15 @@ def _activations(ch, Xtr, ytr):
     ax2.set(xlabel="epoch", ylabel="training cost", title="SGD, lr = 0.1, digits")
     ax2.legend(fontsize=8)
     decay = norms["sigmoid"][-1] / norms["sigmoid"][0]
+    spread = {k: max(v) / min(v) for k, v in norms.items()}
     ch.figure(fig, "activations",
-              title=f"Saturating units starve the first layers: sigmoid's gradient shrinks {decay:.0f}x over "
-                    f"{depth} layers",
-              finding=f"At initialisation ||dE/dW|| falls by a factor {decay:.0f} from the output to the input "
-                      f"layer for sigmoid (sigma' <= 1/4), by {norms['tanh'][-1] / norms['tanh'][0]:.1f}x the other "
-                      f"way for tanh and stays level for ReLU with He init. With plain SGD the deep sigmoid "
-                      f"network ends {epochs} epochs at a cost of {final['sigmoid']:.2f} (chance: ln 10 = 2.30), "
-                      f"ReLU at {final['relu']:.2f}.")
+              title=f"Saturating units starve the first layers: sigmoid's gradient shrinks {decay:,.0f}x over "
+                    f"{depth + 1} layers",
+              finding=f"At initialisation ||dE/dW|| falls by a factor {decay:,.0f} from the output to the input "
+                      f"layer for sigmoid (sigma' <= 1/4 at every layer); tanh (sigma'(0) = 1, Glorot init) and "
+                      f"ReLU (He init) keep all layers within a factor {spread['tanh']:.1f} and "
+                      f"{spread['relu']:.1f}. With plain SGD the deep sigmoid network ends {epochs} epochs at a cost "
+                      f"of {final['sigmoid']:.2f} (chance: ln 10 = 2.30), ReLU at {final['relu']:.2f}.")
     ch.check("deep sigmoid net: ||dE/dW^1|| / ||dE/dW^L|| at init (vanishing gradient, < 0.1 expected)",
              norms["sigmoid"][0] / norms["sigmoid"][-1], 0.0, 0.1, seed=ch.seed)
 
