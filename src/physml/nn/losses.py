@@ -118,9 +118,10 @@ class CrossEntropy(Loss):
         s = p.sum(axis=1, keepdims=True)
         p /= s
         self.p = p  # softmax(z)
-        lse = (m + np.log(s))[:, 0]
         if self.labels is not None:
-            return float(np.mean(lse - z[np.arange(n), self.labels]))
+            # (1/n) sum_i [m_i + ln s_i - z_{i, y_i}]
+            return float((m.sum() + np.log(s).sum() - z[np.arange(n), self.labels].sum()) / n)
+        lse = (m + np.log(s))[:, 0]
         return float(np.mean(lse * self.Y.sum(axis=1) - np.einsum("ij,ij->i", self.Y, z)))
 
     def backward(self):
