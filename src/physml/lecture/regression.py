@@ -101,18 +101,16 @@ def _degree_figure(ch, degrees, n_train, n_val, repeats):
             ax.set_ylabel("mean squared error")
             ax.legend(fontsize=7)
         axes[1, j].set_xlabel("polynomial degree N")
-    high = max(d for d in degrees if d <= 10)
     ch.figure(
         fig, "errors_vs_degree",
         title=f"With noise, degree {best['linear']} (f = 2x) and degree {best['poly10']} (degree-10 law) "
-              f"predict better than degree {high}",
+              "predict better than degree 10",
         finding=f"Median over {repeats} data sets of {n_train} training and {n_val} validation points. "
                 "Top, no noise: E_tr and E_val fall together, to round-off once the degree reaches the "
                 "law's: fitting is predicting. Bottom, sigma = 1: E_tr keeps falling with the degree but E_val "
                 "has its minimum (dotted line) near the noise floor sigma^2 and then climbs: fitting is not "
                 "predicting.",
     )
-    return best
 
 
 def _ridge_figure(ch, n_train, alphas, degree, repeats):
@@ -197,7 +195,6 @@ def _cv_figure(ch, degrees, n, K):
                 "one-standard-error rule; it recovers the degree of f = 2x. For the degree-10 law the noise "
                 "hides the high powers, so a lower degree predicts best at this n.",
     )
-    return chosen
 
 
 def _closed_form_checks(ch):
