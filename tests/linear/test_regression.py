@@ -375,3 +375,17 @@ def test_save_load_round_trip_is_exact(tmp_path, rng, model):
     loaded = io.load(tmp_path / "model.npz")
     assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("Model, kwargs", [("Ridge", {"alpha": 0.7}), ("LinearRegression", {})])
+def test_more_features_than_samples_matches_sklearn(sklearn, rng, Model, kwargs):
+    import sklearn.linear_model as sk_linear
+
+    import physml.linear as ours_linear
+
+    X = rng.normal(size=(12, 30))
+    y = rng.normal(size=12)
+    ours = getattr(ours_linear, Model)(**kwargs).fit(X, y)
+    theirs = getattr(sk_linear, Model)(**kwargs).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8, atol=1e-12)
