@@ -113,7 +113,8 @@ def test_inplace_activation_in_network_leaves_input_untouched(rng):
 
 
 def test_network_input_grad_only_where_needed(rng):
-    net = Sequential([Dense(3, 4, random_state=0, dtype=np.float64), Tanh(), Dense(4, 1, random_state=1, dtype=np.float64)])
+    net = Sequential([Dense(3, 4, random_state=0, dtype=np.float64), Tanh(),
+                      Dense(4, 1, random_state=1, dtype=np.float64)])
     assert not net[0].input_grad and net[2].input_grad
     X = rng.normal(size=(5, 3))
     net.forward(X)

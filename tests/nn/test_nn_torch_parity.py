@@ -68,7 +68,9 @@ def test_stack_matches_torch_autograd(torch, name, loss_name, rng):
     elif loss_name == "bce":
         y = rng.integers(0, 2, size=10).astype(float)
         loss = BinaryCrossEntropy()
-        tloss = lambda out: torch.nn.functional.binary_cross_entropy_with_logits(out[:, 0], torch.tensor(y))  # noqa: E731
+
+        def tloss(out):
+            return torch.nn.functional.binary_cross_entropy_with_logits(out[:, 0], torch.tensor(y))
     else:
         y = rng.integers(0, 4, size=10)
         loss, tloss = CrossEntropy(), lambda out: torch.nn.functional.cross_entropy(out, torch.tensor(y))

@@ -101,7 +101,8 @@ class _BaseMLP(Estimator):
         """Dense -> activation (-> Dropout) per hidden layer, then a linear Dense output layer."""
         layers, fan_in = [], n_in
         for width in sizes:
-            layers += [Dense(fan_in, int(width), init=init, random_state=rng, dtype=dtype), get_activation(self.activation)]
+            layers += [Dense(fan_in, int(width), init=init, random_state=rng, dtype=dtype),
+                       get_activation(self.activation)]
             if self.dropout > 0:
                 layers.append(Dropout(float(self.dropout), random_state=rng))
             fan_in = int(width)
