@@ -1,0 +1,45 @@
+"""The lecture report: every chapter runs at quick size, reproduces its numbers and writes its figures."""
+
+import re
+
+import pytest
+
+from physml.lecture import available_chapters, run_lecture
+from physml.lecture.report import Check
+
+CHAPTERS = available_chapters()
+
+
+def test_chapters_are_discovered_in_lecture_order():
+    assert CHAPTERS[:4] == ["data", "regression", "optimisation", "neural_networks"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_quick_reproduces_every_number(name, tmp_path):
+    path, (chapter,) = run_lecture([name], quick=True, out=tmp_path, seed=0)
+    assert chapter.error is None, chapter.error
+    failed = [(c.name, c.value, c.reference, c.tol) for c in chapter.checks if not c.passed]
+    assert not failed
+    assert len(chapter.checks) >= 3
+    assert len(chapter.figures) >= 3
+    html = path.read_text()
+    for fig in chapter.figures:
+        assert (tmp_path / fig.filename).stat().st_size > 10_000  # a real plot, not an empty canvas
+        assert fig.filename in html
+    assert len(re.findall(r"class='pass'", html)) == len(chapter.checks)
+
+
+def test_unknown_chapter_is_rejected_with_the_list_of_chapters(tmp_path):
+    with pytest.raises(ValueError, match="available chapters"):
+        run_lecture(["no_such_chapter"], out=tmp_path)
+
+
+@pytest.mark.parametrize(("value", "reference", "tol", "relative", "passed"), [
+    (1.0, 1.0, 0.0, False, True),
+    (1.1, 1.0, 0.05, False, False),
+    (1.1, 1.0, 0.2, True, True),
+    (-2.0, 1.0, 2.9, False, False),
+])
+def test_check_pass_rule(value, reference, tol, relative, passed):
+    assert Check("x", value, reference, tol, relative=relative).passed is passed
