@@ -16,6 +16,7 @@ import warnings
 import numba
 import numpy as np
 from scipy.linalg import blas
+from threadpoolctl import threadpool_limits
 
 from ..base import ConvergenceWarning, check_random_state
 from ..optim import minibatches
@@ -167,8 +168,7 @@ def _threads_for(network, batch_size):
     Numba's OpenMP workers spin after each parallel optimiser step and then compete with the
     BLAS threads of the next matrix product (measured: Adam 0.36 ms serial vs 1.3 ms in
     parallel per batch of the 1600-256-256-2 benchmark, and a slower first product after it).
-    When every matrix product is small, BLAS runs on one thread as well; this needs
-    threadpoolctl, which is optional (without it BLAS keeps its default).
+    When every matrix product is small, BLAS runs on one thread as well (threadpoolctl).
     """
     largest = max((batch_size * layer.n_in * layer.n_out for layer in network.layers if isinstance(layer, Dense)),
                   default=0)
@@ -178,13 +178,8 @@ def _threads_for(network, batch_size):
         if largest >= _SMALL_GEMM:
             yield
             return
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
+        with threadpool_limits(limits=1, user_api="blas"):
             yield
-        else:
-            with threadpool_limits(limits=1, user_api="blas"):
-                yield
     finally:
         numba.set_num_threads(n_threads)
 
