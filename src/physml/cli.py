@@ -57,18 +57,14 @@ def _cmd_lecture(args) -> int:
 
 
 def _cmd_ising(args) -> int:
-    import numpy as np
-
     from .datasets.ising import ising_configurations
+    from .io import atomic_savez
 
     t0 = time.perf_counter()
     X, T = ising_configurations(L=args.L, temperatures=args.temperatures, n_per_temperature=args.n,
                                 random_state=args.seed, cache=not args.no_cache, n_jobs=args.n_jobs,
                                 verbose=True)
-    out = Path(args.out)
-    tmp = out.with_name(out.name + ".tmp.npz")
-    np.savez_compressed(tmp, X=X, T=T)
-    tmp.replace(out)
+    out = atomic_savez(args.out, {"X": X, "T": T}, compressed=True)
     print(f"{X.shape[0]} configurations of {args.L}x{args.L} spins at {len(set(T.tolist()))} temperatures "
           f"in {time.perf_counter() - t0:.1f} s -> {out}")
     return 0

@@ -308,11 +308,24 @@ def save(model, path) -> Path:
     entries = dict(encoder.arrays)
     entries[_META] = meta_bytes
     entries[_META_SHA] = np.frombuffer(_sha256(meta_bytes).encode("ascii"), dtype=np.uint8)
+    return atomic_savez(path, entries)
+
+
+def atomic_savez(path, entries: dict, *, compressed: bool = False) -> Path:
+    """Write ``entries`` (name -> ndarray) as an ``.npz`` at ``path``, atomically.
+
+    The archive goes to a temporary file in the same folder, is flushed to
+    disk, then moved over ``path`` with ``os.replace``: a crash leaves either
+    the old file or the new one, never half a file. Used by :func:`save`, the
+    data caches and the CLI.
+    """
+    path = Path(os.fspath(path))
     directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **entries)
+            (np.savez_compressed if compressed else np.savez)(f, **entries)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

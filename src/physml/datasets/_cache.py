@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from ..io import atomic_savez
 
 __all__ = ["CacheWarning", "cache_dir", "cache_path", "cached", "load", "save"]
 
@@ -60,21 +61,9 @@ def _checksum(arrays: dict, meta_json: str) -> str:
 
 def save(path: Path, arrays: dict, meta: dict) -> None:
     """Write ``arrays`` and ``meta`` to ``path`` atomically, with their checksum."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta_json = json.dumps(meta, sort_keys=True)
     payload = dict(arrays, __meta__=np.array(meta_json), __sha256__=np.array(_checksum(arrays, meta_json)))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_savez(path, payload)
 
 
 def load(path: Path):
