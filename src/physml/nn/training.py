@@ -144,7 +144,7 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     -----
     Threads: during training the optimiser's numba kernels run on one thread
     and BLAS keeps its threads for the matrix products, unless every product
-    is small (below 2^25 multiply-adds), when BLAS runs on one thread too; two
+    is small (below 2^23 multiply-adds), when BLAS runs on one thread too; two
     thread pools that alternate every millisecond on the same cores slow each
     other down several-fold.
     """
@@ -155,10 +155,12 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
                       alpha, random_state, verbose, callback, desc)
 
 
-# Below this many multiply-adds per matrix product (~0.5 ms of one core) a second thread saves
-# little on an idle machine and costs up to 20x on a busy one, where a BLAS thread busy-waits for
-# a partner that is not scheduled (measured: 1600-64-1 net at batch 200, 1600-100-2 at batch 128).
-_SMALL_GEMM = 1 << 25
+# Below this many multiply-adds per matrix product (~0.1 ms of one core) a second BLAS thread saves
+# little on an idle machine and costs up to 20x on a busy one, where it busy-waits for a partner that
+# is not scheduled (measured on 2 cores: a 64-100-10 digits net at batch 200, 1.3e6 per product, 0.8 s
+# on one thread vs 15 s on two under load). Above it the second thread pays: one epoch of 1600-100-2
+# at batch 128 (2e7 per product) takes 0.33 s on two threads vs 0.41 s on one, idle.
+_SMALL_GEMM = 1 << 23
 
 
 @contextlib.contextmanager
