@@ -344,3 +344,15 @@ def test_failed_write_leaves_old_file_and_no_temporary(saved, data, monkeypatch)
         pio.save(Ridge(alpha=9.0).fit(*data), saved)
     assert saved.read_bytes() == before
     assert os.listdir(saved.parent) == [saved.name]
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path):
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        path = pio.atomic_savez(tmp_path / "a.npz", {"x": np.arange(3)})
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert np.array_equal(np.load(path)["x"], np.arange(3))

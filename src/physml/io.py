@@ -311,6 +311,12 @@ def save(model, path) -> Path:
     return atomic_savez(path, entries)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_savez(path, entries: dict, *, compressed: bool = False) -> Path:
     """Write ``entries`` (name -> ndarray) as an ``.npz`` at ``path``, atomically.
 
@@ -328,6 +334,7 @@ def atomic_savez(path, entries: dict, *, compressed: bool = False) -> Path:
             (np.savez_compressed if compressed else np.savez)(f, **entries)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
