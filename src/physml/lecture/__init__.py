@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -64,7 +65,12 @@ def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, ver
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results = []
-    for name in sorted(chapters, key=names.index):
+    order = sorted(chapters, key=names.index)
+    if verbose and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        order = tqdm(order, desc="lecture", unit="chapter")
+    for name in order:
         module = importlib.import_module(f"{__name__}.{name}")
         ch = Chapter(name=name, title=module.TITLE, quick=quick, seed=seed, out_dir=out,
                      verbose=verbose, syllabus=getattr(module, "SYLLABUS", ""))
