@@ -64,3 +64,13 @@ def test_kernel_path_is_taken_for_contiguous_arrays():
     assert K._fusable(theta, np.ones((4, 5)))
     assert not K._fusable(theta[:, ::2], np.ones((4, 3)))
     assert not K._fusable(theta, np.ones((4, 5), dtype=np.float32))
+
+
+@pytest.mark.parametrize("pair", ["_GD", "_MOMENTUM", "_RMSPROP", "_ADAM"])
+def test_serial_and_parallel_kernels_have_separate_disk_caches(pair):
+    # numba's cache file is named after the function's qualified name and its index ignores
+    # parallel=True: with one name, the parallel kernel would load the serial machine code.
+    serial, parallel = getattr(K, pair)
+    assert not serial.targetoptions.get("parallel") and parallel.targetoptions["parallel"]
+    assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
+    assert serial.py_func.__code__ is parallel.py_func.__code__

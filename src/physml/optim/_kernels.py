@@ -26,6 +26,8 @@ Arguments marked ``# IN/OUT`` are updated in place.
 
 from __future__ import annotations
 
+import types
+
 import numba
 import numpy as np
 
@@ -158,9 +160,18 @@ def _pair(loop):
     ``error_model="numpy"``: a division by zero gives inf/NaN as in NumPy instead
     of a Python exception, whose check in the loop would stop LLVM from
     vectorising the division and the square root.
+
+    numba names a function's on-disk cache after its qualified name and keys the
+    entries by signature only, not by ``parallel``: compiled from the same
+    function, the two variants would load each other's cached machine code (the
+    parallel one then runs on one thread). The parallel variant is therefore
+    compiled from a copy of ``loop`` with its own name.
     """
     options = {"cache": True, "nogil": True, "error_model": "numpy"}
-    return numba.njit(**options)(loop), numba.njit(parallel=True, **options)(loop)
+    parallel_loop = types.FunctionType(loop.__code__, loop.__globals__, loop.__name__ + "_parallel",
+                                       loop.__defaults__, loop.__closure__)
+    parallel_loop.__qualname__ = loop.__qualname__ + "_parallel"
+    return numba.njit(**options)(loop), numba.njit(parallel=True, **options)(parallel_loop)
 
 
 _GD = _pair(_gd_loop)
