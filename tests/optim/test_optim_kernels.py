@@ -1,5 +1,6 @@
 """The fused numba kernels equal the NumPy references (float64 to 1e-14, float32 to 1e-6)."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -66,6 +67,7 @@ def test_kernel_path_is_taken_for_contiguous_arrays():
     assert not K._fusable(theta, np.ones((4, 5), dtype=np.float32))
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: nothing is compiled or cached")
 @pytest.mark.parametrize("pair", ["_GD", "_MOMENTUM", "_RMSPROP", "_ADAM"])
 def test_serial_and_parallel_kernels_have_separate_disk_caches(pair):
     # numba's cache file is named after the function's qualified name and its index ignores
