@@ -356,3 +356,63 @@ def test_saved_file_has_the_usual_permissions(tmp_path):
         os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert np.array_equal(np.load(path)["x"], np.arange(3))
+
+
+def test_file_naming_physml_main_does_not_run_the_command_line(saved, monkeypatch):
+    # importing physml.__main__ used to run the CLI on the caller's sys.argv (SystemExit)
+    monkeypatch.setattr(sys, "argv", ["script.py"])
+    monkeypatch.delitem(sys.modules, "physml.__main__", raising=False)
+    _rewrite(saved, lambda e, m: m["model"].update({"class": "physml.__main__.main"}))
+    with pytest.raises(ValueError, match="physml"):
+        pio.load(saved)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e, m: m.clear() or m.update(format="physml-model", format_version=1, arrays=[]),
+        lambda e, m: m["model"].update(params=[1]),
+        lambda e, m: m["model"].update(state=[1]),
+        lambda e, m: m["model"]["params"].update(alpha={"__float__": 3}),
+        lambda e, m: m["model"]["params"].update(alpha={"__dict__": 3}),
+        lambda e, m: m["model"]["params"].update(alpha={"__dict__": [[[1], 2]]}),
+        lambda e, m: m["model"]["params"].update(alpha={"__dtype__": "zz"}),
+        lambda e, m: m["model"]["params"].update(alpha={"__type__": 5}),
+        lambda e, m: m["model"]["params"].update(alpha={"__tuple__": 5}),
+        lambda e, m: m["model"]["params"].update(alpha={"__scalar__": ["a0"]}),
+        lambda e, m: m["model"]["params"].update(
+            alpha={"__generator__": {"__dict__": [["bit_generator", "PCG64"], ["state", 1]]}}),
+    ],
+)
+def test_malformed_metadata_with_valid_checksum_raises_value_error(saved, change):
+    _rewrite(saved, change)
+    with pytest.raises(ValueError):
+        pio.load(saved)
+
+
+def test_metadata_that_is_not_an_object_raises_value_error(saved):
+    with np.load(saved, allow_pickle=False) as f:
+        entries = {k: f[k] for k in f.files}
+    for meta, match in ((b"[1, 2]", "not a physml model file"), (b"[" * 100_000, "not valid JSON")):
+        raw = np.frombuffer(meta, dtype=np.uint8)
+        entries["__meta__"] = raw
+        entries["__meta_sha256__"] = np.frombuffer(hashlib.sha256(raw.tobytes()).hexdigest().encode(), np.uint8)
+        with open(saved, "wb") as f:
+            np.savez(f, **entries)
+        with pytest.raises(ValueError, match=match):
+            pio.load(saved)
+
+
+def test_every_single_byte_corruption_raises_value_error_or_loads_identically(saved, data):
+    X, _ = data
+    raw = saved.read_bytes()
+    expected = pio.load(saved).predict(X).tobytes()
+    for i in range(len(raw)):
+        corrupted = bytearray(raw)
+        corrupted[i] ^= 0xFF
+        saved.write_bytes(bytes(corrupted))
+        try:
+            loaded = pio.load(saved)
+        except ValueError:
+            continue
+        assert loaded.predict(X).tobytes() == expected, f"byte {i}"

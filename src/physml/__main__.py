@@ -1,3 +1,4 @@
 from physml.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing this module (e.g. by name from a model file) must not run the CLI
+    raise SystemExit(main())

@@ -66,6 +66,7 @@ import os
 import tempfile
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +185,11 @@ def _resolve_class(path):
     if not isinstance(path, str):
         raise ValueError(f"Invalid class path in model file: {path!r}.")
     module_name, _, name = path.rpartition(".")
-    if not (module_name == "physml" or module_name.startswith("physml.")) or not name.isidentifier():
+    if (
+        not (module_name == "physml" or module_name.startswith("physml."))
+        or not name.isidentifier()
+        or "__main__" in module_name.split(".")  # importing it would run the command line
+    ):
         raise ValueError(
             f"Model file names class {path!r}; only estimators from the physml package can be loaded."
         )
@@ -352,7 +357,9 @@ def _read_entries(path: Path) -> dict:
             return {key: archive[key] for key in archive.files}
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError,
+            zlib.error) as exc:
+        # NotImplementedError / RuntimeError: a corrupted zip header claiming another compression or encryption
         raise ValueError(
             f"{path} is not a readable physml model file (truncated, corrupted or another format): {exc}"
         ) from None
@@ -388,9 +395,11 @@ def load(path):
         raise ValueError(f"{path}: checksum mismatch in the metadata; the file was corrupted or modified.")
     try:
         meta = json.loads(meta_bytes.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: metadata is not valid JSON: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: metadata is not valid JSON: {exc!r}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path} is not a physml model file: its metadata is not a JSON object.")
+    if meta.get("format") != FORMAT:
         raise ValueError(f"{path} is not a physml model file (format {meta.get('format')!r}).")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(
@@ -418,4 +427,8 @@ def load(path):
             UserWarning,
             stacklevel=2,
         )
-    return _Decoder(entries).estimator(meta.get("model"))
+    try:
+        return _Decoder(entries).estimator(meta.get("model"))
+    except (TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # the checksums matched, so the metadata was written malformed on purpose or by another program
+        raise ValueError(f"{path}: malformed model description in the metadata: {exc!r}") from None
