@@ -79,3 +79,35 @@ def test_thread_counts_restored_after_training(rng):
         train(net, CrossEntropy(), rng.normal(size=(30, 4)).astype(np.float32), rng.integers(0, 2, 30),
               optimizer=Adam(), batch_size=8, max_epochs=2)
     assert numba.get_num_threads() == before
+
+
+def _snapshots():
+    snaps = {}
+    return snaps, lambda epoch, net, hist: snaps.__setitem__(epoch, [p.copy() for p in net.parameters()])
+
+
+def test_look_back_restores_exactly_the_best_validation_epoch(rng):
+    X, Y = rng.normal(size=(80, 3)), rng.normal(size=(80, 2))
+    net = _net()
+    snaps, callback = _snapshots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        h = train(net, MSELoss(), X[:60], Y[:60], optimizer=Adam(0.05), batch_size=10, max_epochs=40,
+                  validation_data=(X[60:], Y[60:]), callback=callback, random_state=0)
+    assert 1 <= h["best_epoch"] < h["n_epochs"] == 40   # pure noise: the validation cost rises after its minimum
+    for p, q in zip(net.parameters(), snaps[h["best_epoch"]]):
+        np.testing.assert_array_equal(p, q)
+    assert MSELoss().forward(net.forward(X[60:]), Y[60:]) == h["best_loss"]
+
+
+def test_weights_overflowing_in_an_epochs_last_step_are_never_restored(rng):
+    # full batch, no validation data: epoch 1's cost is finite (measured before its step), but its step
+    # overflows the weights; they must not become the "best" parameters that training restores
+    X, Y = rng.normal(size=(50, 3)), 1e3 * rng.normal(size=(50, 2))   # gradients ~1e3: 1e308 * g overflows
+    net = _net()
+    start = [p.copy() for p in net.parameters()]
+    with pytest.warns(ConvergenceWarning, match="parameters became inf or NaN in epoch 1"):
+        h = train(net, MSELoss(), X, Y, optimizer=GradientDescent(1e308), batch_size=50, max_epochs=5)
+    assert h["stop_reason"] == "nan" and h["best_epoch"] == 0 and h["train_loss"] == []
+    for p, q in zip(net.parameters(), start):
+        np.testing.assert_array_equal(p, q)

@@ -136,7 +136,7 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     Warns
     -----
     ConvergenceWarning
-        When the cost becomes NaN or infinite (the best parameters are restored;
+        When the cost or the parameters become NaN or infinite (the best parameters are restored;
         try a lower learning rate), and when ``max_epochs`` ends training while
         the monitored cost was still improving.
 
@@ -224,10 +224,13 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
             optimizer.step(params, grads)
         else:
             E = total / n
-        if not np.isfinite(E):
+        # the costs are measured before each step: the epoch's last step can still overflow the weights
+        what = (f"training cost became {E}" if not np.isfinite(E) else
+                "parameters became inf or NaN" if not all(np.isfinite(p).all() for p in params) else None)
+        if what is not None:
             history["stop_reason"] = "nan"
             warnings.warn(ConvergenceWarning(
-                f"The training cost became {E} in epoch {epoch}; training stopped and the parameters of "
+                f"The {what} in epoch {epoch}; training stopped and the parameters of "
                 f"epoch {history['best_epoch']} were restored. Try a lower learning_rate, or standardise the "
                 "inputs."), stacklevel=3)
             break
