@@ -46,3 +46,11 @@ def test_minibatch_gradient_is_unbiased():
 def test_bad_arguments_raise(kwargs, name):
     with pytest.raises((ValueError, TypeError), match=name):
         list(minibatches(**kwargs))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"n": 0, "batch_size": 1}, "n"), ({"n": 5, "batch_size": -2}, "batch_size"),
+                                          ({"n": 5, "batch_size": 2, "shuffle": "yes"}, "shuffle")])
+def test_bad_arguments_raise_at_the_call_not_at_the_first_batch(kwargs, name):
+    # a generator would defer the check until iterated (or never, for an unused epoch)
+    with pytest.raises((ValueError, TypeError), match=name):
+        minibatches(**kwargs)

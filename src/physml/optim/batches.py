@@ -34,9 +34,9 @@ def minibatches(n, batch_size, shuffle=True, random_state=None):
         Seed of the permutation; pass one Generator across epochs so that each
         epoch is shuffled differently and reproducibly.
 
-    Yields
-    ------
-    ndarray of int64
+    Returns
+    -------
+    iterator of ndarray of int64
         Indices of one batch: :math:`\lceil n/K \rceil` batches that together
         hold every index exactly once; all of size :math:`K` but the last.
 
@@ -48,6 +48,12 @@ def minibatches(n, batch_size, shuffle=True, random_state=None):
     check_scalar(n, "n", numbers.Integral, min_val=1)
     check_scalar(batch_size, "batch_size", numbers.Integral, min_val=1)
     check_scalar(shuffle, "shuffle", (bool, np.bool_))
-    order = check_random_state(random_state).permutation(n) if shuffle else np.arange(n)
+    rng = check_random_state(random_state)
+    return _batches(n, batch_size, shuffle, rng)
+
+
+def _batches(n, batch_size, shuffle, rng):
+    # the generator behind minibatches (arguments checked there, at the call and not at the first batch)
+    order = rng.permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
