@@ -92,3 +92,25 @@ def test_functional_loss_rejects_mismatched_sizes():
         loss.forward(np.ones(5), np.ones(3))
     with pytest.raises(ValueError, match="rows"):
         loss.forward(np.ones(4), np.ones(2))
+
+
+def test_cross_entropy_gradient_for_targets_whose_rows_do_not_sum_to_one(rng):
+    # E = (1/n) sum_i [lse(z_i) sum_j y_ij - sum_j y_ij z_ij]: dE/dz = (softmax(z) sum_j y_ij - y) / n
+    z = rng.normal(size=(6, 3))
+    Y = rng.uniform(0, 2, size=(6, 3))
+    assert _gradient_error(CrossEntropy(), z, Y) < 1e-6
+
+
+@pytest.mark.parametrize("loss, pred, target, match", [
+    (MSELoss(), np.zeros(3), np.zeros(2), "target"),
+    (BinaryCrossEntropy(), np.zeros((3, 1)), np.zeros(4), "target"),
+    (CrossEntropy(), np.zeros(3), np.array([0, 1, 0]), "pred"),
+])
+def test_losses_reject_mismatched_shapes_naming_the_argument(loss, pred, target, match):
+    with pytest.raises(ValueError, match=match):
+        loss.forward(pred, target)
+
+
+def test_functional_loss_needs_at_least_one_datum():
+    with pytest.raises(ValueError, match="A"):
+        FunctionalLoss(np.zeros((0, 3)))

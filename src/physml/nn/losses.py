@@ -14,6 +14,12 @@ from scipy.special import expit
 __all__ = ["Loss", "MSELoss", "BinaryCrossEntropy", "CrossEntropy", "FunctionalLoss", "softmax", "log_softmax"]
 
 
+def _check_target_size(pred, target):
+    if target.size != pred.size:
+        raise ValueError(f"target has {target.size} values but pred has {pred.size} (shape {pred.shape}); "
+                         "they must match one to one.")
+
+
 def log_softmax(z):
     r"""log softmax over the last axis, z_j - log sum_k e^{z_k}, via log-sum-exp (no overflow)."""
     z = np.asarray(z)
@@ -53,8 +59,9 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred, target):
-        pred = np.asarray(pred)
-        target = np.asarray(target).reshape(pred.shape)
+        pred, target = np.asarray(pred), np.asarray(target)
+        _check_target_size(pred, target)
+        target = target.reshape(pred.shape)
         self.r = pred - target
         return float(np.mean(self.r * self.r))
 
@@ -76,7 +83,9 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, pred, target):
         z = np.asarray(pred)
-        y = np.asarray(target, dtype=z.dtype if z.dtype.kind == "f" else np.float64).reshape(z.shape)
+        y = np.asarray(target, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
+        _check_target_size(z, y)
+        y = y.reshape(z.shape)
         self.z, self.y = z, y
         per_sample = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
         return float(np.mean(per_sample))
@@ -89,7 +98,8 @@ class CrossEntropy(Loss):
     r"""Softmax cross-entropy for M classes from logits (S15).
 
     E = -(1/n) sum_i sum_j y_ij ln softmax(z_i)_j = (1/n) sum_i [logsumexp(z_i) - sum_j y_ij z_ij],
-    written with log-sum-exp so |z| = 1e4 is safe. dE/dz = (softmax(z) - Y) / n.
+    written with log-sum-exp so |z| = 1e4 is safe. dE/dz = (softmax(z) - Y) / n
+    (for rows of Y that do not sum to 1, softmax(z) is scaled by the row sum).
 
     ``pred`` are logits of shape (n, M); ``target`` is either integer labels of
     shape (n,) in 0..M-1 or a one-hot (or probability) matrix of shape (n, M).
@@ -98,6 +108,8 @@ class CrossEntropy(Loss):
     def forward(self, pred, target):
         z = np.asarray(pred)
         target = np.asarray(target)
+        if z.ndim != 2:
+            raise ValueError(f"pred of CrossEntropy must be logits of shape (n, M), got shape {z.shape}.")
         n, M = z.shape
         if target.ndim == 1:
             if target.dtype.kind not in "iub":
@@ -109,6 +121,7 @@ class CrossEntropy(Loss):
             self.labels, self.Y = target, None
         elif target.shape == z.shape:
             self.labels, self.Y = None, target.astype(z.dtype, copy=False)
+            self.Y_sum = self.Y.sum(axis=1, keepdims=True)
         else:
             raise ValueError(f"target must have shape ({n},) or {z.shape}, got {target.shape}.")
         # log-sum-exp: ln sum_k e^{z_k} = m + ln sum_k e^{z_k - m}, m = max_k z_k
@@ -122,7 +135,7 @@ class CrossEntropy(Loss):
             # (1/n) sum_i [m_i + ln s_i - z_{i, y_i}]
             return float((m.sum() + np.log(s).sum() - z[np.arange(n), self.labels].sum()) / n)
         lse = (m + np.log(s))[:, 0]
-        return float(np.mean(lse * self.Y.sum(axis=1) - np.einsum("ij,ij->i", self.Y, z)))
+        return float(np.mean(lse * self.Y_sum[:, 0] - np.einsum("ij,ij->i", self.Y, z)))
 
     def backward(self):
         n = self.p.shape[0]
@@ -130,7 +143,8 @@ class CrossEntropy(Loss):
             g = self.p.copy()
             g[np.arange(n), self.labels] -= 1
         else:
-            g = self.p - self.Y
+            # d/dz_ij of lse(z_i) sum_k y_ik - sum_k y_ik z_ik; sum_k y_ik = 1 for probability rows
+            g = self.p * self.Y_sum - self.Y
         g *= 1.0 / n
         return g
 
@@ -165,8 +179,8 @@ class FunctionalLoss(Loss):
 
     def __init__(self, A):
         A = np.asarray(A, dtype=np.float64)
-        if A.ndim != 2:
-            raise ValueError(f"A must be a 2D matrix (n_data, n_grid), got shape {A.shape}.")
+        if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
+            raise ValueError(f"A must be a 2D matrix (n_data, n_grid) with n_data, n_grid >= 1, got shape {A.shape}.")
         if not np.isfinite(A).all():
             raise ValueError("A contains NaN or infinity.")
         self.A = A
