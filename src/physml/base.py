@@ -144,6 +144,8 @@ def check_scalar(x, name, target_type, *, min_val=None, max_val=None, include_bo
         raise TypeError(f"{name} must be of type {target_type}, got {type(x).__name__} ({x!r}).")
     left = include_boundaries in ("both", "left")
     right = include_boundaries in ("both", "right")
+    if (min_val is not None or max_val is not None) and x != x:   # NaN fails no comparison
+        raise ValueError(f"{name} must be a number, got {x}.")
     if min_val is not None and (x < min_val or (x == min_val and not left)):
         op = ">=" if left else ">"
         raise ValueError(f"{name} must be {op} {min_val}, got {x}.")

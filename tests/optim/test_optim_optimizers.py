@@ -360,3 +360,18 @@ def test_newton_damps_an_indefinite_hessian_and_goes_downhill():
     opt.step([p], [g], [H])
     assert opt.n_damped == 1 and opt.last_damped
     assert E(p) < before
+
+
+@pytest.mark.parametrize("cls, kwargs, name", [
+    (GradientDescent, {"lr": float("nan")}, "lr"),
+    (GradientDescent, {"lr": float("inf")}, "lr"),
+    (Momentum, {"lr": 0.1, "momentum": float("nan")}, "momentum"),
+    (RMSprop, {"lr": 0.1, "beta": float("nan")}, "beta"),
+    (Adam, {"lr": 0.1, "eps": float("nan")}, "eps"),
+    (Newton, {"damping": float("nan")}, "damping"),
+    (ExponentialDecay, {"gamma": float("nan")}, "gamma"),
+])
+def test_non_finite_hyperparameter_raises_naming_it(cls, kwargs, name):
+    # NaN passes every comparison with a bound; it must not reach the update as a silent NaN step
+    with pytest.raises(ValueError, match=name):
+        cls(**kwargs)
