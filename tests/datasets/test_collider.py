@@ -134,3 +134,25 @@ def test_same_seed_same_events():
 def test_collider_bad_input_names_the_argument(kwargs, word):
     with pytest.raises((ValueError, TypeError), match=word):
         collider_events(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(eta_max=1e-9), "acceptance"),  # no lepton can pass: used to loop forever
+    (dict(mass=np.inf), "mass"),
+    (dict(pt_scale=np.inf), "pt_scale"),  # NaN kinematics: used to loop forever
+    (dict(background_slope=np.nan), "background_slope"),
+])
+def test_collider_impossible_settings_raise_instead_of_hanging(kwargs, word):
+    import signal
+
+    def timeout(*args):
+        raise TimeoutError("collider_events hangs")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(30)
+    try:
+        with pytest.raises((ValueError, TypeError), match=word):
+            collider_events(50, 50, random_state=0, **kwargs)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -170,10 +170,17 @@ def _wrap(phi):
 # ---------------------------------------------------------------------------
 
 
+_MIN_ACCEPTANCE = 1e-4
+"""Below this fraction of accepted events (after 10^6 tries) the cuts are reported as impossible."""
+
+
 def _generate(n, kind, opt, rng):
     """Generate ``n`` accepted events of one kind; inputs assumed validated."""
     batches, n_have, n_tried = [], 0, 0
     while n_have < n:
+        if n_tried >= 10**6 and n_have < _MIN_ACCEPTANCE * n_tried:
+            raise ValueError(f"the acceptance cuts (pt_min={opt['pt_min']}, eta_max={opt['eta_max']}) keep "
+                             f"{n_have} of {n_tried} generated {kind} events; loosen them.")
         rate = n_have / n_tried if n_tried else 1.0  # acceptance so far sets the next batch size
         size = int(1.3 * (n - n_have) / max(rate, 0.01)) + 64
         n_tried += size
@@ -229,12 +236,12 @@ def _features(ev, lepton_mass):
     return X, p1, p2
 
 
-def _check_positive(x, name, allow_zero=False):
+def _check_positive(x, name, allow_zero=False, allow_inf=False):
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__} ({x!r}).")
     x = float(x)
-    if np.isnan(x) or x < 0 or (x == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x}.")
+    if np.isnan(x) or x < 0 or (x == 0 and not allow_zero) or (np.isinf(x) and not allow_inf):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {x}.")
     return x
 
 
@@ -342,7 +349,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         recoil_resolution=_check_positive(recoil_resolution, "recoil_resolution", allow_zero=True),
         met_noise=_check_positive(met_noise, "met_noise", allow_zero=True),
         pt_min=_check_positive(pt_min, "pt_min", allow_zero=True),
-        eta_max=_check_positive(eta_max, "eta_max"),
+        eta_max=_check_positive(eta_max, "eta_max", allow_inf=True),
     )
     if not (np.isfinite(lo) and np.isfinite(hi) and 2.0 * opt["lepton_mass"] < lo < hi):
         raise ValueError(f"mass_range must satisfy 2 * lepton_mass < low < high (finite), got {mass_range!r}.")
