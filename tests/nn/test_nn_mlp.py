@@ -197,3 +197,10 @@ def test_io_save_load_round_trip_bit_identical(Est, tmp_path, rng):
     if Est is MLPClassifier:
         assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert loaded.history_ == model.history_ and loaded.best_epoch_ == model.best_epoch_
+
+
+def test_newton_optimizer_rejected_at_fit_with_a_clear_message(rng):
+    from physml.optim import Newton
+
+    with pytest.raises(ValueError, match="Newton.*optimizer"):
+        MLPClassifier(optimizer=Newton(), max_epochs=2).fit(rng.normal(size=(20, 2)), np.arange(20) % 2)

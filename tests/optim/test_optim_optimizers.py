@@ -375,3 +375,9 @@ def test_non_finite_hyperparameter_raises_naming_it(cls, kwargs, name):
     # NaN passes every comparison with a bound; it must not reach the update as a silent NaN step
     with pytest.raises(ValueError, match=name):
         cls(**kwargs)
+
+
+def test_get_optimizer_refuses_newton_which_needs_hessians():
+    # estimators step with gradients only: Newton would fail deep inside training at its first step
+    with pytest.raises(ValueError, match="Newton"):
+        get_optimizer(Newton())

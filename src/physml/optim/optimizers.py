@@ -435,7 +435,7 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
     ----------
     optimizer : {"sgd", "gd", "momentum", "nesterov", "rmsprop", "adam"} or Optimizer
         A name builds that optimiser with ``lr`` ("momentum" and "nesterov"
-        with :math:`\gamma = 0.9`). An instance gives a new optimiser with the
+        with :math:`\gamma = 0.9`). An instance (not :class:`Newton`, which needs Hessians) gives a new optimiser with the
         same hyperparameters and no state, so that fitting twice starts afresh
         and the caller's object is not changed; ``lr`` is then ignored.
     lr : float > 0 or None
@@ -446,6 +446,9 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
     Optimizer
         A new optimiser with ``t == 0``.
     """
+    if isinstance(optimizer, Newton):
+        raise ValueError("Newton needs a Hessian at every step and cannot be an estimator's optimizer; "
+                         f"use one of {sorted(_NAMES)} or a first-order Optimizer instance.")
     if isinstance(optimizer, Optimizer):
         return type(optimizer)(**optimizer.get_params(deep=False))
     if isinstance(optimizer, str):
