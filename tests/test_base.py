@@ -131,6 +131,7 @@ def test_check_array_returns_contiguous_float64():
         ("abc", TypeError, "X must be an array-like of numbers"),
         (None, ValueError, "X is None"),
         (np.array([[1 + 2j]]), ValueError, "Complex data not supported in X"),
+        ([[1.0, 10**400]], ValueError, "X holds a number too large"),
     ],
 )
 def test_check_array_rejects_bad_input_naming_x(X, error, match):

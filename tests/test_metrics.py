@@ -123,6 +123,7 @@ def test_roc_auc_string_labels_and_pos_label():
         (roc_curve, ([0, 1, 2], [0.1, 0.2, 0.3]), "binary"),
         (roc_auc_score, ([0, 1], [0.1, np.nan]), "y_score contains NaN"),
         (confusion_matrix, ([0, 1], [0, 1, 1]), "y_true and y_pred"),
+        (mean_squared_error, ([1.0, 2.0], [1.0, 10**400]), "y_pred holds a number too large"),
         (confusion_matrix, ([0, 1], [0, 1]), None),
     ],
 )

@@ -217,6 +217,8 @@ def check_array(
         dtype = np.float64
     try:
         arr = raw.astype(dtype, copy=copy) if dtype is not None else (raw.copy() if copy else raw)
+    except OverflowError as exc:  # a Python int beyond the float range, held in an object array
+        raise ValueError(f"{name} holds a number too large to convert to {np.dtype(dtype)}: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must contain numbers only: {exc}") from None
     if arr.ndim == 0:

@@ -57,6 +57,8 @@ def _as_numeric(y, name):
         raise TypeError(f"{name} must contain numbers, got dtype {raw.dtype}.")
     try:
         arr = raw.astype(np.float64)
+    except OverflowError as exc:  # a Python int beyond the float range
+        raise ValueError(f"{name} holds a number too large for float64: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must contain numbers only: {exc}") from None
     if arr.ndim not in (1, 2):
