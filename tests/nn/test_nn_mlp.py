@@ -140,6 +140,8 @@ def test_dropout_network_trains_and_is_deterministic_at_inference(rng):
 @pytest.mark.parametrize("params, match", [
     ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
     ({"activation": "swish"}, "activation"),
+    ({"activation": ["relu"]}, "activation"),
+    ({"init": ["he_normal"]}, "init"),
     ({"learning_rate": -1.0}, "learning_rate"),
     ({"learning_rate": float("nan")}, "learning_rate"),
     ({"alpha": float("nan")}, "alpha"),

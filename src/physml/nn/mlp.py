@@ -75,7 +75,7 @@ class _BaseMLP(Estimator):
             raise TypeError(f"hidden_layer_sizes must be a tuple of ints, got {sizes!r}.") from None
         for s in sizes:
             check_scalar(s, "hidden_layer_sizes[i]", (numbers.Integral, np.integer), min_val=1)
-        if self.activation not in ACTIVATIONS:
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}.")
         check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
@@ -89,7 +89,7 @@ class _BaseMLP(Estimator):
         init = self.init
         if init == "auto":
             init = "he_uniform" if self.activation in _RELU_LIKE else "glorot_uniform"
-        elif init not in INITIALIZERS:
+        elif not isinstance(init, str) or init not in INITIALIZERS:
             raise ValueError(f"init must be 'auto' or one of {sorted(INITIALIZERS)}, got {self.init!r}.")
         if self.dtype not in ("float32", "float64", np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
