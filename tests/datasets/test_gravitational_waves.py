@@ -234,3 +234,31 @@ def test_whitening_scales_a_sinusoid_by_the_inverse_asd(n):
     np.testing.assert_allclose(np.sqrt(2) * middle.std(), expected, rtol=0.02)
     # and the whole segment, edges included, stays within the same envelope
     assert np.abs(w).max() < 1.1 * expected
+
+
+def test_light_binaries_stop_at_nyquist_instead_of_aliasing():
+    # a neutron-star binary (Mc = 1.2) has f_ISCO ~ 1.6 kHz, above the Nyquist frequency of fs = 2048 Hz:
+    # samples beyond f = fs / 2 would alias to lower frequencies
+    Mc, tc = 1.2, 0.9
+    hp, _ = chirp_waveform(Mc, f_low=200.0, fs=FS, duration=1.0, t_merger=tc, taper=0.0)
+    t_last = np.flatnonzero(hp)[-1] / FS
+    assert tc - t_last >= chirp_time(Mc, FS / 2) - 1e-12  # the last sample is below Nyquist
+    np.testing.assert_allclose(tc - t_last, chirp_time(Mc, FS / 2), atol=1 / FS)
+    with pytest.raises(ValueError, match="f_high"):
+        chirp_waveform(Mc, fs=FS, f_high=1500.0)
+    with pytest.raises(ValueError, match="f_low"):
+        chirp_waveform(30.0, f_low=20.0, fs=32.0, duration=1.0)
+    d = chirp_dataset(6, chirp_mass_range=(1.0, 1.5), f_low=100.0, signal_fraction=1.0, whitened=False,
+                      random_state=0)
+    for h, m, tm in zip(d.signal, d.chirp_mass, d.t_merger):
+        assert tm - np.flatnonzero(h)[-1] / FS >= chirp_time(m, FS / 2) - 1e-12
+
+
+def test_chirp_dataset_rejects_mergers_whose_chirp_misses_the_segment():
+    # a 10-30 Msun chirp from 20 Hz lasts at most 4.7 s: merging 20 s after the start of a 1 s segment,
+    # it starts after the segment ends, leaving nothing to rescale to the requested SNR (used to give NaN)
+    assert chirp_time(10.0, 20.0) < 5.0
+    with pytest.raises(ValueError, match="merger_range"):
+        chirp_dataset(4, merger_range=(20.0, 21.0), random_state=0)
+    with pytest.raises(ValueError, match="merger_range"):
+        chirp_dataset(4, merger_range=(20.0, 21.0), whitened=False, random_state=0)

@@ -222,8 +222,9 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
         Inclination :math:`\iota` of the orbit to the line of sight and
         coalescence phase :math:`\Phi_c`, in radians.
     f_high : float or None
-        Frequency at which the waveform ends; None gives
-        :math:`f_\mathrm{ISCO} = c^3 / (6^{3/2} \pi G M)` with :math:`M = 2^{6/5} \mathcal M`.
+        Frequency at which the waveform ends, at most ``fs / 2``; None gives
+        :math:`f_\mathrm{ISCO} = c^3 / (6^{3/2} \pi G M)` with :math:`M = 2^{6/5} \mathcal M`,
+        or the Nyquist frequency ``fs / 2`` if that is lower (a light binary sampled slowly).
     taper : float, default=0.05
         Length in seconds of the :math:`\sin^2` turn-on at the start of the
         signal, so that a template has no step (0 for none).
@@ -256,7 +257,15 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
         t_merger = 0.9 * duration
     if isinstance(t_merger, bool) or not isinstance(t_merger, numbers.Real) or not np.isfinite(t_merger):
         raise TypeError(f"t_merger must be a finite real number (seconds), got {t_merger!r}.")
-    f_high = _f_isco(chirp_mass) if f_high is None else _positive(f_high, "f_high")
+    if f_low >= fs / 2:
+        raise ValueError(f"f_low={f_low:.4g} Hz must lie below the Nyquist frequency fs / 2 = {fs / 2:.4g} Hz.")
+    if f_high is None:
+        f_high = min(_f_isco(chirp_mass), fs / 2)  # frequencies above fs / 2 would alias
+    else:
+        f_high = _positive(f_high, "f_high")
+        if f_high > fs / 2:
+            raise ValueError(f"f_high={f_high:.4g} Hz exceeds the Nyquist frequency fs / 2 = {fs / 2:.4g} Hz "
+                             "(the samples would alias); raise fs or lower f_high.")
     if f_high <= f_low:
         raise ValueError(f"f_high must exceed f_low, got f_high={f_high:.4g} <= f_low={f_low:.4g} "
                          "(for a heavy binary the ISCO frequency can fall below f_low; lower f_low).")
@@ -656,6 +665,8 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chi
     duration = _positive(duration, "duration")
     fs = _positive(fs, "fs")
     f_low = _positive(f_low, "f_low")
+    if f_low >= fs / 2:
+        raise ValueError(f"f_low={f_low:.4g} Hz must lie below the Nyquist frequency fs / 2 = {fs / 2:.4g} Hz.")
     if _f_isco(m_hi) <= f_low:
         raise ValueError(f"chirp_mass_range upper end {m_hi} has its ISCO frequency {_f_isco(m_hi):.3g} Hz "
                          f"below f_low={f_low}; lower the masses or f_low.")
@@ -684,9 +695,14 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chi
         cos_i = rng.uniform(-1.0, 1.0, (n_sig, 1))
         t = np.arange(n_t) / fs
         # one polarisation is enough for a single detector with its antenna pattern absorbed in the SNR
-        h, _ = _chirp(Mc[:, None], tc[:, None], t, f_low, _f_isco(Mc)[:, None], np.ones((n_sig, 1)),
+        f_high = np.minimum(_f_isco(Mc), fs / 2)  # no frequencies above Nyquist (aliasing)
+        h, _ = _chirp(Mc[:, None], tc[:, None], t, f_low, f_high[:, None], np.ones((n_sig, 1)),
                       np.arccos(cos_i), phase, 0.05)
-        h *= (rho / optimal_snr(h, fs, S))[:, None]
+        rho_h = optimal_snr(h, fs, S)
+        if np.any(rho_h == 0):
+            raise ValueError(f"a chirp merging at {tc[np.argmin(rho_h)]:.3g} s has no power inside the segment "
+                             f"of {duration} s (or where psd is finite); narrow merger_range={merger_range!r}.")
+        h *= (rho / rho_h)[:, None]
         signal[sig] = h
         X[sig] += h
         snr[sig], t_merger[sig], chirp_mass[sig] = rho, tc, Mc
