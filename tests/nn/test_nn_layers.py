@@ -184,3 +184,46 @@ def test_dense_keeps_dtype(dtype, rng):
     assert out.dtype == dtype
     net.backward(np.ones_like(out))
     assert all(g.dtype == dtype for g in net.gradients())
+
+
+def _every_layer_net(dtype=np.float64):
+    return Sequential([Dense(4, 6, random_state=0, dtype=dtype), Sigmoid(), Dense(6, 6, random_state=1, dtype=dtype),
+                       Tanh(), Dense(6, 6, random_state=2, dtype=dtype), LeakyReLU(0.1),
+                       Dense(6, 6, random_state=3, dtype=dtype), ELU(0.7), Dense(6, 5, random_state=4, dtype=dtype),
+                       ReLU(), Dense(5, 3, random_state=5, dtype=dtype), Softmax()])
+
+
+def test_gradient_check_of_a_network_with_every_layer_and_loss(rng):
+    from physml.nn import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, MSELoss, gradient_check
+
+    X = rng.normal(size=(8, 4))
+    net = _every_layer_net()
+    for layer in net.layers:
+        if isinstance(layer, Dense):
+            layer.b[:] = rng.normal(scale=0.3, size=layer.b.shape)
+    assert gradient_check(net, MSELoss(), X, rng.normal(size=(8, 3))) < 1e-6
+    assert gradient_check(net, CrossEntropy(), X, rng.integers(0, 3, 8)) < 1e-6
+    single = Sequential(net.layers[:-2] + [Dense(5, 1, random_state=6, dtype=np.float64)])
+    assert gradient_check(single, BinaryCrossEntropy(), X, rng.integers(0, 2, 8)) < 1e-6
+    assert gradient_check(single, FunctionalLoss(rng.normal(size=(3, 8))), X, rng.normal(size=3)) < 1e-6
+
+
+def test_gradient_check_detects_a_wrong_backward(rng):
+    from physml.nn import MSELoss, gradient_check
+
+    class HalfTanh(Tanh):   # tanh' = 1 - a^2, written wrongly as (1 - a^2)/2
+        def _grad(self, a, grad_out, out):
+            super()._grad(a, grad_out, out)
+            out *= 0.5
+
+    net = Sequential([Dense(3, 4, random_state=0, dtype=np.float64), HalfTanh(),
+                      Dense(4, 2, random_state=1, dtype=np.float64)])
+    assert gradient_check(net, MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))) > 0.1
+
+
+def test_gradient_check_refuses_float32_parameters(rng):
+    from physml.nn import MSELoss, gradient_check
+
+    net = Sequential([Dense(3, 2, random_state=0)])   # float32 by default
+    with pytest.raises(TypeError, match="float64"):
+        gradient_check(net, MSELoss(), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))

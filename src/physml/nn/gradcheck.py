@@ -54,7 +54,7 @@ def gradient_check(network, loss, X, y, eps=1e-6):
 
     Parameters
     ----------
-    network : Sequential (float64 parameters)
+    network : Sequential with float64 parameters (``TypeError`` otherwise)
     loss : Loss
     X, y : ndarray
         A small batch and its targets.
@@ -66,6 +66,10 @@ def gradient_check(network, loss, X, y, eps=1e-6):
     float
         max over parameter arrays of ``relative_error(backprop, finite difference)``.
     """
+    for i, p in enumerate(network.parameters()):
+        if p.dtype != np.float64:
+            raise TypeError(f"gradient_check needs float64 parameters (build the layers with dtype=np.float64); "
+                            f"parameter {i} is {p.dtype}, where central differences are accurate to ~1e-3 only.")
     loss.forward(network.forward(X, training=False), y)
     network.backward(loss.backward())
     analytic = [np.array(g, dtype=np.float64) for g in network.gradients()]
