@@ -473,3 +473,55 @@ def test_cache_module_round_trip_and_key(tmp_path):
     path.write_bytes(b"not an npz file")
     with pytest.warns(_cache.CacheWarning, match="unreadable"):
         assert _cache.load(path) is None
+
+
+def test_burn_in_and_thinning_are_really_applied(monkeypatch):
+    # count the sweeps each chain actually runs before its first stored sample and between samples
+    runs = []
+    original = ising._MetropolisChain.run
+
+    def run(self, n_records, sweeps_per_record, n_meas=0, X=None):
+        runs.append((n_records * sweeps_per_record, sweeps_per_record, X is not None))
+        return original(self, n_records, sweeps_per_record, n_meas, X)
+
+    monkeypatch.setattr(ising._MetropolisChain, "run", run)
+    kw = dict(L=16, temperatures=[2.75], n_per_temperature=4096, random_state=1, cache=False, return_info=True)
+    X, T, info = ising_configurations(**kw)
+    (stored,) = [r for r in runs if r[2]]
+    assert sum(r[0] for r in runs[:runs.index(stored)]) == info["burn_in"][0]
+    assert stored[1] == info["thin"][0] == math.ceil(2 * max(info["tau_abs_m"][0], info["tau_E"][0])) > 1
+    # rows 64 t + r come from replica r, thin sweeps apart: the stored series of each replica is decorrelated
+    tau = autocorrelation_time(np.abs(magnetisation(X)).reshape(-1, 64).T)
+    assert tau < 0.8
+    # ... which it is not without thinning (tau_int of |m| at T = 2.75 is several sweeps)
+    X1, _ = ising_configurations(**dict(kw, thin=1, return_info=False))
+    assert autocorrelation_time(np.abs(magnetisation(X1)).reshape(-1, 64).T) > 2 * tau + 0.5
+
+
+def test_cache_key_covers_every_parameter_and_the_version(tmp_path, monkeypatch):
+    import physml
+
+    base = dict(L=4, temperatures=[1.0, 3.0], n_per_temperature=8, burn_in=20, thin=2, sampler="metropolis",
+                random_state=0)
+    variants = [{}, dict(L=6), dict(temperatures=[1.0, 3.5]), dict(n_per_temperature=9), dict(burn_in=21),
+                dict(thin=3), dict(sampler="wolff"), dict(random_state=1), dict(burn_in=None), dict(thin=None)]
+    for v in variants:
+        ising_configurations(**{**base, **v})
+    folder = tmp_path / "cache"
+    assert len(list(folder.glob("ising-*.npz"))) == len(variants)
+    ising_configurations(**base, n_jobs=2)  # n_jobs does not change the data: same entry
+    assert len(list(folder.glob("ising-*.npz"))) == len(variants)
+    monkeypatch.setattr(physml, "__version__", physml.__version__ + ".post1")
+    ising_configurations(**base)
+    assert len(list(folder.glob("ising-*.npz"))) == len(variants) + 1
+
+
+def test_unwritable_cache_warns_and_still_returns_the_data(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("PHYSML_CACHE", str(blocker / "cache"))  # cannot be created
+    kw = dict(L=4, temperatures=[1.0, 3.0], n_per_temperature=8, random_state=0)
+    with pytest.warns(_cache.CacheWarning, match="could not write"):
+        X, T = ising_configurations(**kw)
+    X_ref, T_ref = ising_configurations(**kw, cache=False)
+    assert np.array_equal(X, X_ref) and np.array_equal(T, T_ref)

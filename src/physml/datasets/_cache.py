@@ -7,7 +7,8 @@ entry's name, every parameter and the physml version, so a change of any of
 them is a new entry. Writes go to a temporary file in the same folder followed
 by :func:`os.replace`, so a crash never leaves half a file; a file that does not
 load or whose checksum does not match is reported with a :class:`CacheWarning`
-and regenerated. Arrays are read with ``allow_pickle=False``.
+and regenerated; a cache folder that cannot be written is reported the same way and the
+computed data are returned uncached. Arrays are read with ``allow_pickle=False``.
 
 Usage::
 
@@ -30,7 +31,7 @@ __all__ = ["CacheWarning", "cache_dir", "cache_path", "cached", "load", "save"]
 
 
 class CacheWarning(UserWarning):
-    """A cache file was unreadable or corrupt and is being regenerated."""
+    """A cache file was unreadable or corrupt and is being regenerated, or could not be written."""
 
 
 def cache_dir() -> Path:
@@ -97,5 +98,9 @@ def cached(name: str, params: dict, compute):
     if hit is not None:
         return hit
     arrays, meta = compute()
-    save(path, arrays, meta)
+    try:
+        save(path, arrays, meta)
+    except OSError as exc:  # a read-only or missing cache folder must not lose the computed data
+        warnings.warn(f"physml could not write the cache file {path} ({type(exc).__name__}: {exc}); "
+                      "the data are returned uncached.", CacheWarning, stacklevel=2)
     return arrays, meta
