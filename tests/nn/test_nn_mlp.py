@@ -206,3 +206,31 @@ def test_newton_optimizer_rejected_at_fit_with_a_clear_message(rng):
 
     with pytest.raises(ValueError, match="Newton.*optimizer"):
         MLPClassifier(optimizer=Newton(), max_epochs=2).fit(rng.normal(size=(20, 2)), np.arange(20) % 2)
+
+
+@pytest.mark.parametrize("dtype, expected", [(None, np.float32), ("float64", np.float64), (np.float32, np.float32)])
+def test_network_dtype_float32_by_default_and_float64_on_request(dtype, expected, rng):
+    X = rng.normal(size=(60, 3))
+    y = X[:, 0] - X[:, 1]
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor((8,), max_epochs=3, random_state=0, **kwargs).fit(X, y)
+    assert all(p.dtype == expected for p in reg.network_.parameters())
+    assert reg.predict(X).dtype == np.float64
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_same_seed_same_bits_with_dropout_and_validation(Est, rng):
+    X = rng.normal(size=(150, 4))
+    y = (X[:, 0] > 0).astype(int) if Est is MLPClassifier else X[:, 0] * X[:, 1]
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return Est((16, 8), dropout=0.2, batch_size=16, max_epochs=8, random_state=11).fit(X, y)
+
+    a, b = fit(), fit()
+    for p, q in zip(a.network_.parameters(), b.network_.parameters()):
+        assert np.array_equal(p, q)
+    assert a.history_ == b.history_
