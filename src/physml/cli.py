@@ -19,8 +19,11 @@ def _repo_folder(name: str) -> Path:
     raise SystemExit(f"physml: no '{name}/' folder found; run this from a physml source checkout.")
 
 
+_MAX_TEMPERATURES = 10_000
+
+
 def _parse_range(text: str):
-    """'0.25:4.0:0.25' -> [0.25, 0.5, ..., 4.0]; '1.5,2.0' -> [1.5, 2.0]."""
+    """'0.25:4.0:0.25' -> [0.25, 0.5, ..., 4.0]; '1.5,2.0' -> [1.5, 2.0]. Temperatures are finite and > 0."""
     import numpy as np
 
     if ":" in text:
@@ -28,25 +31,44 @@ def _parse_range(text: str):
             start, stop, step = (float(v) for v in text.split(":"))
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected start:stop:step, got {text!r}") from None
-        if step <= 0 or stop < start:
-            raise argparse.ArgumentTypeError(f"expected start <= stop and step > 0, got {text!r}")
-        return np.round(np.arange(start, stop + step / 2, step), 10).tolist()
+        if not all(np.isfinite([start, stop, step])) or step <= 0 or stop < start:
+            raise argparse.ArgumentTypeError(f"expected finite start <= stop and step > 0, got {text!r}")
+        if (stop - start) / step + 1 > _MAX_TEMPERATURES:
+            raise argparse.ArgumentTypeError(f"{text!r} gives more than {_MAX_TEMPERATURES} temperatures")
+        values = np.round(np.arange(start, stop + step / 2, step), 10).tolist()
+    else:
+        try:
+            values = [float(v) for v in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated temperatures, got {text!r}") from None
+    if not all(np.isfinite(T) and T > 0 for T in values):
+        raise argparse.ArgumentTypeError(f"temperatures must be finite and > 0, got {text!r}")
+    return values
+
+
+def _non_negative_int(text: str) -> int:
     try:
-        return [float(v) for v in text.split(",")]
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated temperatures, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
 
 
 def _cmd_lecture(args) -> int:
     from .lecture import run_lecture
 
-    chapters = args.chapters.split(",") if args.chapters else None
+    chapters = list(dict.fromkeys(c.strip() for c in args.chapters.split(","))) if args.chapters else None
     t0 = time.perf_counter()
     try:
         path, results = run_lecture(chapters, quick=args.quick, out=args.out, seed=args.seed,
                                     verbose=not args.quiet)
     except ValueError as exc:
         print(f"physml lecture: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # --out names a file, or a folder that cannot be written
+        print(f"physml lecture: cannot write the report to {args.out!r}: {exc}", file=sys.stderr)
         return 2
     for ch in results:
         n_pass = sum(c.passed for c in ch.checks)
@@ -60,11 +82,22 @@ def _cmd_ising(args) -> int:
     from .datasets.ising import ising_configurations
     from .io import atomic_savez
 
+    if Path(args.out).is_dir():
+        print(f"physml ising: --out {args.out!r} is a folder; give a file name such as ising.npz", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
-    X, T = ising_configurations(L=args.L, temperatures=args.temperatures, n_per_temperature=args.n,
-                                random_state=args.seed, cache=not args.no_cache, n_jobs=args.n_jobs,
-                                verbose=True)
-    out = atomic_savez(args.out, {"X": X, "T": T}, compressed=True)
+    try:
+        X, T = ising_configurations(L=args.L, temperatures=args.temperatures, n_per_temperature=args.n,
+                                    random_state=args.seed, cache=not args.no_cache, n_jobs=args.n_jobs,
+                                    verbose=True)
+    except (ValueError, TypeError) as exc:
+        print(f"physml ising: {exc}", file=sys.stderr)
+        return 2
+    try:
+        out = atomic_savez(args.out, {"X": X, "T": T}, compressed=True)
+    except OSError as exc:
+        print(f"physml ising: cannot write {args.out!r}: {exc}", file=sys.stderr)
+        return 1
     print(f"{X.shape[0]} configurations of {args.L}x{args.L} spins at {len(set(T.tolist()))} temperatures "
           f"in {time.perf_counter() - t0:.1f} s -> {out}")
     return 0
@@ -98,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", help="comma-separated chapter names (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes, about a minute in all")
     p.add_argument("--out", default="lecture_report", help="output folder (default: lecture_report)")
-    p.add_argument("--seed", type=int, default=0, help="base seed of every experiment")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="base seed of every experiment")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_lecture)
 
@@ -107,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperatures", type=_parse_range, default=_parse_range("0.25:4.0:0.25"),
                    help="start:stop:step or a comma-separated list")
     p.add_argument("--n", type=int, default=10000, help="configurations per temperature")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--out", default="ising.npz")
