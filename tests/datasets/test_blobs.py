@@ -60,6 +60,9 @@ def test_blobs_same_seed_same_bits_and_no_shuffle_order():
     (dict(cluster_std=-1.0), ValueError, "cluster_std"),
     (dict(n_features=0), ValueError, "n_features"),
     (dict(center_box=(1.0, -1.0)), ValueError, "center_box"),
+    (dict(center_box=(-np.inf, np.inf)), ValueError, "center_box"),  # was an OverflowError inside numpy
+    (dict(center_box=(0.0,)), ValueError, "center_box"),  # was "not enough values to unpack"
+    (dict(center_box=(0.0, np.nan)), ValueError, "center_box"),
     (dict(random_state="x"), TypeError, "random_state"),
 ])
 def test_blobs_bad_input_names_the_argument(kwargs, exc, word):

@@ -85,9 +85,12 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, n_features=2, *,
         centers = 3 if per_cluster is None else len(per_cluster)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         K = _as_int(centers, "centers", 1)
-        low, high = (float(b) for b in center_box)
-        if not low < high:
-            raise ValueError(f"center_box must be (low, high) with low < high, got {center_box}.")
+        try:
+            low, high = (float(b) for b in center_box)
+        except (TypeError, ValueError):
+            raise ValueError(f"center_box must be a pair (low, high) of numbers, got {center_box!r}.") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"center_box must be (low, high) with finite low < high, got {center_box}.")
         mu = rng.uniform(low, high, size=(K, n_features))
     else:
         mu = np.asarray(centers, dtype=np.float64)
