@@ -227,3 +227,28 @@ def test_gradient_check_refuses_float32_parameters(rng):
     net = Sequential([Dense(3, 2, random_state=0)])   # float32 by default
     with pytest.raises(TypeError, match="float64"):
         gradient_check(net, MSELoss(), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
+
+
+def test_float32_network_back_propagates_a_float64_error(rng):
+    # the default float32 network with float64 data and targets (the natural NumPy input)
+    from physml.nn import MSELoss
+
+    x = np.linspace(-1, 1, 5)[:, None]
+    net32 = Sequential([Dense(1, 8, random_state=0), Tanh(), Dense(8, 1, random_state=1)])
+    net64 = Sequential([Dense(1, 8, random_state=0, dtype=np.float64), Tanh(),
+                        Dense(8, 1, random_state=1, dtype=np.float64)])
+    for p32, p64 in zip(net32.parameters(), net64.parameters()):
+        p64[...] = p32
+    grads = []
+    for net in (net32, net64):
+        loss = MSELoss()
+        loss.forward(net.forward(x), x ** 2)
+        net.backward(loss.backward())
+        grads.append([g.copy() for g in net.gradients()])
+    assert all(g.dtype == np.float32 for g in grads[0])
+    for g32, g64 in zip(*grads):
+        np.testing.assert_allclose(g32, g64, rtol=1e-5, atol=1e-6)
+    # a float64 error handed straight to the float32 network
+    net32.forward(x)
+    net32.backward(rng.normal(size=(5, 1)))
+    assert all(g.dtype == np.float32 for g in net32.gradients())

@@ -159,6 +159,8 @@ class Dense(Layer):
         Returns ``sum_k Delta^l_k w^l_{kj}`` (shape (n, n_in)), the factor that
         the activation below multiplies by ``sigma'(z^{l-1})`` to get Delta^{l-1}.
         """
+        if grad_out.dtype != self.W.dtype:
+            grad_out = grad_out.astype(self.W.dtype)
         # dE/dw_jk = sum over the batch of Delta_j a^{l-1}_k  ->  dW = x^T Delta
         np.dot(self.x.T, grad_out, out=self.dW)
         # dE/db_j = sum over the batch of Delta_j

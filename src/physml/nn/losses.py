@@ -59,7 +59,8 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred, target):
-        pred, target = np.asarray(pred), np.asarray(target)
+        pred = np.asarray(pred)
+        target = np.asarray(target, dtype=pred.dtype if pred.dtype.kind == "f" else None)   # dE/df in f's dtype
         _check_target_size(pred, target)
         target = target.reshape(pred.shape)
         self.r = pred - target
