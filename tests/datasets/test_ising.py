@@ -297,6 +297,10 @@ def test_autocorrelation_time_of_ar1_process():
     assert autocorrelation_time(np.ones(100)) == 0.5
     with pytest.raises(ValueError, match="series"):
         autocorrelation_time([1.0, 2.0])
+    with pytest.raises(ValueError, match="series"):
+        autocorrelation_time(np.zeros((0, 10)))  # no chain at all (was a numpy reduction error)
+    with pytest.raises(ValueError, match="c must"):
+        autocorrelation_time(x[:100], c=np.nan)  # NaN window constant silently gave tau = 0
 
 
 def test_wolff_decorrelates_much_faster_than_metropolis_at_T_c():

@@ -285,11 +285,14 @@ def autocorrelation_time(series, c=5.0):
     x = np.asarray(series, dtype=float)
     if x.ndim == 1:
         x = x[None]
-    if x.ndim != 2 or x.shape[1] < 4:
-        raise ValueError(f"series must have shape (n,) or (n_chains, n) with n >= 4, got {np.shape(series)}.")
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 4:
+        raise ValueError(f"series must have shape (n,) or (n_chains, n) with n >= 4 and n_chains >= 1, "
+                         f"got {np.shape(series)}.")
     if not np.all(np.isfinite(x)):
         raise ValueError("series contains NaN or inf.")
     check_scalar(c, "c", numbers.Real, min_val=1.0)
+    if not math.isfinite(c):
+        raise ValueError(f"c must be finite and >= 1, got {c}.")
     n = x.shape[1]
     x = x - x.mean(axis=1, keepdims=True)
     # autocovariance by FFT, zero-padded against wrap-around
