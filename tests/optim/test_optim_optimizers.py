@@ -381,3 +381,10 @@ def test_get_optimizer_refuses_newton_which_needs_hessians():
     # estimators step with gradients only: Newton would fail deep inside training at its first step
     with pytest.raises(ValueError, match="Newton"):
         get_optimizer(Newton())
+
+
+def test_newton_rejects_a_non_finite_hessian_naming_it():
+    x = np.zeros(2)
+    with pytest.raises(ValueError, match=r"hessians\[0\]"):
+        Newton().step([x], [np.ones(2)], [np.array([[1.0, np.nan], [np.nan, 1.0]])])
+    assert np.array_equal(x, np.zeros(2))

@@ -397,6 +397,8 @@ class Newton(Optimizer):
             n = theta.size
             if H.shape != (n, n):
                 raise ValueError(f"hessians[{i}] must have shape ({n}, {n}), got {H.shape}.")
+            if not np.isfinite(H).all():
+                raise ValueError(f"hessians[{i}] contains NaN or inf.")
             v = eta * self._solve(H, g.reshape(-1).astype(np.float64))
             theta -= v.reshape(theta.shape).astype(theta.dtype, copy=False)
 
