@@ -170,8 +170,12 @@ plt.show()
 # $$C(\theta) = \frac1n\sum_{i=1}^n (y_i - f(x_i;\theta))^2 + \lambda\,\theta^T\theta .$$
 #
 # physml (like scikit-learn) writes the penalty as $\alpha\,\theta^T\theta$ added to
-# the *sum* of squares, so $\alpha = n\lambda$. The hyperparameter is tuned on
-# validation data: `validation_curve` cross-validates the model for every value.
+# the *sum* of squares, so $\alpha = n\lambda$ (n the number of points in the fit).
+# `PolynomialRegression(degree, alpha)` penalises the coefficients $c_1,\dots,c_N$
+# of the polynomial in the scaled variable $t \in [-1, 1]$ it fits in (the constant
+# $c_0$ is not penalised), not the $\theta_j$ of the powers of $x$ that `coef_` reports.
+# The hyperparameter is tuned on validation data: `validation_curve`
+# cross-validates the model for every value.
 
 # %%
 x, y = noisy_law("poly10", n=40, sigma=1.0, random_state=SEED)
@@ -196,7 +200,8 @@ axes[1].plot(grid, LAWS["poly10"](grid), "k", lw=2, alpha=0.4, label="f(x)")
 axes[1].set_ylim(-4, 10)
 axes[1].legend()
 plt.show()
-print(f"best alpha = {alpha_best:.3g}, i.e. lambda = alpha / n = {alpha_best / len(x):.3g}")
+n_fit = len(x) * 4 // 5  # each 5-fold fit sees 4/5 of the points
+print(f"best alpha = {alpha_best:.3g}, i.e. lambda = alpha / n = {alpha_best / n_fit:.3g} for the {n_fit} points of a fit")
 
 # %% [markdown]
 # Too little decay: the degree-15 polynomial oscillates through the noise. Too
