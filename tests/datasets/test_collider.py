@@ -156,3 +156,17 @@ def test_collider_impossible_settings_raise_instead_of_hanging(kwargs, word):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("args, word", [
+    ((5, M, 0.0, (60.0, 120.0)), "width"),  # was ZeroDivisionError
+    ((5, M, -2.5, (60.0, 120.0)), "width"),  # was "high - low < 0"
+    ((5, -M, 2.5, (60.0, 120.0)), "mass"),
+    ((5, M, 2.5, (120.0, 60.0)), "mass_range"),
+    ((5, M, 2.5, (-10.0, 60.0)), "mass_range"),  # silently sampled the window [10, 60] (lo enters squared)
+    ((5, M, 2.5, 60.0), "mass_range"),
+    ((-1, M, 2.5, (60.0, 120.0)), "n"),
+])
+def test_breit_wigner_mass_rejects_bad_input(args, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        breit_wigner_mass(*args, random_state=0)

@@ -81,8 +81,11 @@ def breit_wigner_mass(n, mass, width, mass_range, random_state=None):
     -------
     m : ndarray of shape (n,)
     """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"n must be an int >= 0, got {n!r}.")
+    mass, width = _check_positive(mass, "mass"), _check_positive(width, "width")
+    lo, hi = _mass_range(mass_range)
     rng = check_random_state(random_state)
-    lo, hi = mass_range
     a = np.arctan((lo**2 - mass**2) / (mass * width))
     b = np.arctan((hi**2 - mass**2) / (mass * width))
     s = mass**2 + mass * width * np.tan(rng.uniform(a, b, n))
@@ -245,6 +248,19 @@ def _check_positive(x, name, allow_zero=False, allow_inf=False):
     return x
 
 
+def _mass_range(mass_range, lepton_mass=None):
+    """Finite (low, high) with 0 <= low < high, or 2 lepton_mass < low < high when lepton_mass is given."""
+    try:
+        lo, hi = (float(v) for v in mass_range)
+    except (TypeError, ValueError):
+        raise TypeError(f"mass_range must be a pair (low, high) in GeV, got {mass_range!r}.") from None
+    ok_low = lo >= 0 if lepton_mass is None else lo > 2.0 * lepton_mass
+    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo < hi):
+        bound = "0 <= low" if lepton_mass is None else "2 * lepton_mass < low"
+        raise ValueError(f"mass_range must satisfy {bound} < high (finite), got {mass_range!r}.")
+    return lo, hi
+
+
 def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, mass_range=(60.0, 120.0),
                     background_slope=3.0, pt_scale=8.0, rapidity_std=1.2, lepton_mass=M_MUON,
                     pt_resolution=0.02, eta_resolution=0.001, phi_resolution=0.001,
@@ -332,10 +348,6 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         n_counts[name] = int(val)
     if n_counts["n_signal"] + n_counts["n_background"] == 0:
         raise ValueError("n_signal + n_background must be at least 1.")
-    try:
-        lo, hi = (float(v) for v in mass_range)
-    except (TypeError, ValueError):
-        raise TypeError(f"mass_range must be a pair (low, high) in GeV, got {mass_range!r}.") from None
     opt = dict(
         mass=_check_positive(mass, "mass"),
         width=_check_positive(width, "width"),
@@ -351,9 +363,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         pt_min=_check_positive(pt_min, "pt_min", allow_zero=True),
         eta_max=_check_positive(eta_max, "eta_max", allow_inf=True),
     )
-    if not (np.isfinite(lo) and np.isfinite(hi) and 2.0 * opt["lepton_mass"] < lo < hi):
-        raise ValueError(f"mass_range must satisfy 2 * lepton_mass < low < high (finite), got {mass_range!r}.")
-    opt["mass_range"] = (lo, hi)
+    lo, hi = opt["mass_range"] = _mass_range(mass_range, opt["lepton_mass"])
     if opt["pt_min"] >= hi:
         raise ValueError(f"pt_min={opt['pt_min']} is above the mass window; no event could pass the cuts.")
     rng = check_random_state(random_state)
