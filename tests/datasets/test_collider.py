@@ -170,3 +170,17 @@ def test_collider_impossible_settings_raise_instead_of_hanging(kwargs, word):
 def test_breit_wigner_mass_rejects_bad_input(args, word):
     with pytest.raises((ValueError, TypeError), match=word):
         breit_wigner_mass(*args, random_state=0)
+
+
+def test_very_forward_pairs_decay_with_their_generated_mass():
+    # at rapidity ~ 20, E^2 - |p|^2 loses the pair mass to rounding (E ~ 1e10 GeV): the decay must use the
+    # mass the pair was generated with, not one recomputed from P (was "parent lighter than its daughters")
+    ev = collider_events(3000, 0, rapidity_std=6.0, eta_max=np.inf, random_state=0)
+    assert np.max(np.abs(ev.p1 + ev.p2 - ev.P) / ev.P[:, :1]) < 1e-9
+    assert np.all((ev.m_true >= 60.0) & (ev.m_true <= 120.0))
+    rng = np.random.default_rng(0)
+    P = np.array([[M * np.cosh(20.0), 0.0, 0.0, M * np.sinh(20.0)]])
+    p1, p2 = two_body_decay(P, M_MUON, random_state=rng, mass=np.array([M]))
+    np.testing.assert_allclose(p1 + p2, P, rtol=1e-12)
+    with pytest.raises(ValueError, match="mass"):
+        two_body_decay(P, M_MUON, mass=np.array([M, M]))

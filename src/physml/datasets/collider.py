@@ -102,7 +102,7 @@ def _power_law_mass(n, alpha, mass_range, rng):
     return (lo**k + u * (hi**k - lo**k)) ** (1.0 / k)
 
 
-def two_body_decay(P, m_daughter, random_state=None):
+def two_body_decay(P, m_daughter, random_state=None, *, mass=None):
     r"""Isotropic decay of parents ``P`` into two daughters of equal mass (S44).
 
     In the parent rest frame each daughter has
@@ -123,6 +123,9 @@ def two_body_decay(P, m_daughter, random_state=None):
     m_daughter : float
         Daughter mass :math:`m_\ell`.
     random_state : None, int or numpy.random.Generator
+    mass : ndarray of shape (n,), optional
+        Parent masses, if known. By default :math:`\sqrt{E_P^2 - |\vec P|^2}`, which loses
+        precision for very fast parents (:math:`E_P \gg m`).
 
     Returns
     -------
@@ -131,7 +134,12 @@ def two_body_decay(P, m_daughter, random_state=None):
     """
     rng = check_random_state(random_state)
     P = np.asarray(P, dtype=np.float64)
-    m = invariant_mass(P)
+    if mass is None:
+        m = invariant_mass(P)
+    else:
+        m = np.asarray(mass, dtype=np.float64)
+        if m.shape != P.shape[:1]:
+            raise ValueError(f"mass must have one entry per parent, shape {P.shape[:1]}, got {m.shape}.")
     if np.any(m < 2.0 * m_daughter):
         raise ValueError("A parent is lighter than its two daughters; the decay is forbidden.")
     n = len(P)
@@ -197,7 +205,7 @@ def _generate(n, kind, opt, rng):
         phi = rng.uniform(-np.pi, np.pi, size)
         mt = np.sqrt(m**2 + pt**2)
         P = np.column_stack([mt * np.cosh(y), pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y)])
-        p1, p2 = two_body_decay(P, opt["lepton_mass"], rng)
+        p1, p2 = two_body_decay(P, opt["lepton_mass"], rng, mass=m)
         # detector: relative pT resolution, absolute eta and phi resolutions
         reco = []
         for p in (p1, p2):
