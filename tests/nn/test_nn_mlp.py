@@ -234,3 +234,21 @@ def test_same_seed_same_bits_with_dropout_and_validation(Est, rng):
     for p, q in zip(a.network_.parameters(), b.network_.parameters()):
         assert np.array_equal(p, q)
     assert a.history_ == b.history_
+
+
+@pytest.mark.parametrize("schedule", ["step", "StepDecay", "ExponentialDecay"])
+def test_io_round_trip_with_an_optimizer_schedule(schedule, tmp_path, rng):
+    io = pytest.importorskip("physml.io")
+    from physml.optim import Adam, ExponentialDecay, StepDecay
+
+    sched = {"step": "step", "StepDecay": StepDecay(7, 0.3), "ExponentialDecay": ExponentialDecay(0.95)}[schedule]
+    X = rng.normal(size=(60, 3))
+    y = X[:, 0] - X[:, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor((8,), optimizer=Adam(0.01, schedule=sched), max_epochs=3, random_state=0).fit(X, y)
+    loaded = io.load(io.save(model, tmp_path / "mlp.npz"))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert repr(loaded.optimizer) == repr(model.optimizer)
+    theirs = loaded.optimizer.schedule
+    assert type(theirs) is type(sched) and (theirs == sched or theirs.get_params() == sched.get_params())

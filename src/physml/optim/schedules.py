@@ -5,19 +5,21 @@ A schedule is any callable ``f(t) -> float`` of the 1-based step number
 (the convention of PyTorch's ``LambdaLR``). The optimisers accept one through
 their ``schedule`` argument, either as an object of this module, as one of the
 names ``"constant"``, ``"step"``, ``"exponential"`` (default parameters), or
-as a plain function such as ``lambda t: 1 / t``.
+as a plain function such as ``lambda t: 1 / t``. The schedule classes have
+the estimator parameter interface (``get_params``), so an estimator whose
+optimiser has one can be stored by :func:`physml.io.save` (a plain function cannot).
 """
 
 from __future__ import annotations
 
 import numbers
 
-from ..base import check_scalar
+from ..base import Estimator, check_scalar
 
 __all__ = ["Constant", "StepDecay", "ExponentialDecay", "get_schedule"]
 
 
-class Constant:
+class Constant(Estimator):
     r"""Constant rate: :math:`\eta_t = \eta`."""
 
     def __call__(self, t: int) -> float:
@@ -27,7 +29,7 @@ class Constant:
         return "Constant()"
 
 
-class StepDecay:
+class StepDecay(Estimator):
     r"""Step decay: :math:`\eta_t = \eta\,\gamma^{\lfloor (t-1)/T \rfloor}`.
 
     The rate is cut by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``).
@@ -51,7 +53,7 @@ class StepDecay:
         return f"StepDecay(step_size={self.step_size}, gamma={self.gamma})"
 
 
-class ExponentialDecay:
+class ExponentialDecay(Estimator):
     r"""Exponential decay: :math:`\eta_t = \eta\,\gamma^{t-1}`.
 
     Parameters
