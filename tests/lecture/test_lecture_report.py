@@ -35,6 +35,25 @@ def test_unknown_chapter_is_rejected_with_the_list_of_chapters(tmp_path):
         run_lecture(["no_such_chapter"], out=tmp_path)
 
 
+@pytest.mark.parametrize(("seed", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_bad_seed_is_rejected_before_any_chapter_runs(tmp_path, seed, error):
+    with pytest.raises(error, match="seed"):
+        run_lecture(["regression"], out=tmp_path, seed=seed)
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_a_chapter_named_twice_or_as_a_string_runs_once(tmp_path, monkeypatch):
+    import physml.lecture as lecture
+
+    ran = []
+    monkeypatch.setattr(lecture, "available_chapters", lambda: ["regression"])
+    monkeypatch.setattr("physml.lecture.regression.run", lambda ch: ran.append(ch.name))
+    _, results = run_lecture(["regression", "regression"], out=tmp_path)
+    assert ran == ["regression"] and [c.name for c in results] == ["regression"]
+    _, results = run_lecture("regression", out=tmp_path)
+    assert ran == ["regression"] * 2 and len(results) == 1
+
+
 @pytest.mark.parametrize(("value", "reference", "tol", "relative", "passed"), [
     (1.0, 1.0, 0.0, False, True),
     (1.1, 1.0, 0.05, False, False),

@@ -37,14 +37,15 @@ def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, ver
 
     Parameters
     ----------
-    chapters : list of str or None
-        Chapter names (see :func:`available_chapters`); None runs all.
+    chapters : list of str, str or None
+        Chapter names (see :func:`available_chapters`); None runs all. A name
+        given twice runs once.
     quick : bool
         Small sizes: the whole tour in about a minute.
     out : str or Path
         Output folder (created).
     seed : int
-        Base seed of every experiment.
+        Base seed of every experiment, >= 0.
     verbose : bool
         Progress bars in a terminal.
 
@@ -54,11 +55,18 @@ def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, ver
         The written ``index.html``.
     results : list of Chapter
     """
-    from .. import __version__
+    import numbers
 
+    from .. import __version__
+    from ..base import check_scalar
+
+    check_scalar(seed, "seed", numbers.Integral, min_val=0)
     names = available_chapters()
     if chapters is None:
         chapters = names
+    elif isinstance(chapters, str):
+        chapters = [chapters]
+    chapters = list(dict.fromkeys(chapters))  # each chapter once
     unknown = [c for c in chapters if c not in names]
     if unknown:
         raise ValueError(f"Unknown chapter(s) {unknown}; available chapters: {names}.")
