@@ -252,3 +252,18 @@ def test_io_round_trip_with_an_optimizer_schedule(schedule, tmp_path, rng):
     assert repr(loaded.optimizer) == repr(model.optimizer)
     theirs = loaded.optimizer.schedule
     assert type(theirs) is type(sched) and (theirs == sched or theirs.get_params() == sched.get_params())
+
+
+def test_binary_predict_proba_keeps_tiny_probabilities_of_both_classes(rng):
+    # p0 = sigma(-z), not 1 - sigma(z), which rounds to 0 for z > 37 and makes log-loss infinite
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((4,), max_epochs=2, random_state=0, dtype="float64").fit(X, y)
+    out = clf.network_.layers[-1]
+    out.W[...] = 0.0
+    out.b[...] = [50.0]
+    P = clf.predict_proba(X[:3])
+    np.testing.assert_allclose(P[:, 0], np.exp(-50.0), rtol=1e-12)
+    np.testing.assert_allclose(P.sum(1), 1.0, rtol=1e-15)

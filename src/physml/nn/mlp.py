@@ -338,8 +338,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if len(self.classes_) == 2:
             from scipy.special import expit
 
-            p1 = expit(z[:, 0])
-            return np.column_stack([1 - p1, p1])
+            # sigma(-z) rather than 1 - sigma(z): keeps p0 ~ e^{-z} instead of rounding it to 0 for z > 37
+            return np.column_stack([expit(-z[:, 0]), expit(z[:, 0])])
         from .losses import softmax
 
         return softmax(z)
