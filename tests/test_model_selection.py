@@ -82,6 +82,21 @@ def test_train_test_split_stratified_keeps_proportions(seed):
     np.testing.assert_array_equal(np.bincount(test), [6, 12, 2])
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_stratified_parts_are_within_one_sample_of_the_class_shares(seed):
+    r = np.random.default_rng(seed)
+    labels = r.integers(0, 4, size=int(r.integers(40, 200)))
+    n = len(labels)
+    test_size, train_size = float(r.uniform(0.1, 0.4)), float(r.uniform(0.3, 0.6))
+    train, test = train_test_split(labels, test_size=test_size, train_size=train_size, stratify=labels,
+                                   random_state=seed)
+    assert len(test) == int(np.ceil(test_size * n)) and len(train) == int(np.floor(train_size * n))
+    counts = np.bincount(labels, minlength=4)
+    for part in (train, test):
+        share = counts * len(part) / n
+        assert np.all(np.abs(np.bincount(part, minlength=4) - share) < 1), (share, np.bincount(part, minlength=4))
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -90,6 +105,8 @@ def test_train_test_split_stratified_keeps_proportions(seed):
         ({"train_size": 8, "test_size": 5}, "exceed"),
         ({"test_size": "a"}, "test_size"),
         ({"shuffle": False, "stratify": [0, 1] * 5}, "shuffle"),
+        ({"shuffle": "no"}, "shuffle"),
+        ({"shuffle": None}, "shuffle"),
     ],
 )
 def test_train_test_split_rejects_bad_sizes(kwargs, match):

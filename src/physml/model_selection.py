@@ -155,6 +155,8 @@ def train_test_split(
     """
     if not arrays:
         raise ValueError("At least one array is required as input.")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}.")
     names = [f"arrays[{i}]" for i in range(len(arrays))]
     n = _check_lengths(arrays, names)
     if n < 2:
