@@ -529,3 +529,13 @@ def test_unwritable_cache_warns_and_still_returns_the_data(tmp_path, monkeypatch
         X, T = ising_configurations(**kw)
     X_ref, T_ref = ising_configurations(**kw, cache=False)
     assert np.array_equal(X, X_ref) and np.array_equal(T, T_ref)
+
+
+def test_signature_follows_the_issue():
+    # issue 5: ising_configurations(L=40, temperatures=..., n_per_temperature=..., burn_in=None, thin=None,
+    # random_state=None, cache=True, n_jobs=1); extra options come after these
+    import inspect
+
+    names = list(inspect.signature(ising_configurations).parameters)
+    assert names[:8] == ["L", "temperatures", "n_per_temperature", "burn_in", "thin", "random_state", "cache",
+                         "n_jobs"]

@@ -8,7 +8,7 @@ Square lattice :math:`L \times L`, periodic boundaries, :math:`J = k_B = 1`:
 API (for the lecture chapters and tutorials)
 --------------------------------------------
 ``ising_configurations(L=40, temperatures=..., n_per_temperature=10000, burn_in=None, thin=None,
-sampler="auto", random_state=None, cache=True, n_jobs=1, verbose=False, return_info=False)``
+random_state=None, cache=True, n_jobs=1, sampler="auto", verbose=False, return_info=False)``
     -> ``(X, T)``: ``X`` int8 of shape ``(n, L*L)`` with values +-1 (row = flattened
     lattice, ``X[k].reshape(L, L)`` is a snapshot), ``T`` float64 of shape ``(n,)``.
     With ``return_info=True`` -> ``(X, T, info)``; ``info`` holds, per temperature
@@ -487,7 +487,7 @@ def _seed_entropy(random_state):
 
 
 def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_in=None, thin=None,
-                         sampler="auto", random_state=None, cache=True, n_jobs=1, verbose=False,
+                         random_state=None, cache=True, n_jobs=1, sampler="auto", verbose=False,
                          return_info=False):
     r"""Equilibrium configurations of the 2D Ising model (S26), decorrelated and Z2-symmetric.
 
@@ -510,15 +510,17 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
         sweeps and ``thin`` is None, 256 more sweeps are run to measure it.
     thin : int >= 1, optional
         Sweeps between stored samples of one chain. Default :math:`\lceil 2\tau \rceil`.
-    sampler : {"auto", "metropolis", "wolff"}
     random_state : None, int or numpy.random.Generator
     cache : bool, default True
-        Read/write the result under ``$PHYSML_CACHE`` (else ``~/.cache/physml``); only
+        Read/write the result under ``$PHYSML_CACHE`` (else ``$XDG_CACHE_HOME/physml`` or
+        ``~/.cache/physml``); only
         used when ``random_state`` is an int (otherwise the data are not reproducible).
         Entries are keyed by every parameter, the physml version and a digest of this
         module's and the kernels' source.
     n_jobs : int or None, default 1
         joblib workers (threads: the kernels release the GIL).
+    sampler : {"auto", "metropolis", "wolff"}
+        "auto": Wolff near :math:`T_c`, Metropolis elsewhere (recorded in ``info["sampler"]``).
     verbose : bool
         Progress bar over temperatures (when stderr is a terminal).
     return_info : bool
