@@ -15,11 +15,21 @@ sys.path.insert(0, str(HERE))
 from _runner import Bench  # noqa: E402
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="benchmark files without bench_ and .py (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that they run")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=_positive_int, default=5, help="timed calls per side (>= 1)")
     args = parser.parse_args(argv)
     files = sorted(HERE.glob("bench_*.py"))
     if args.names:

@@ -76,3 +76,14 @@ def test_python_dash_m_physml_runs_the_cli():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Unknown chapter" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("repeats", ["0", "-2", "x"])
+def test_bench_runner_rejects_bad_repeats_before_running(repeats):
+    from pathlib import Path
+
+    run_py = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    result = subprocess.run([sys.executable, str(run_py), "regression", "--repeats", repeats],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "--repeats" in result.stderr and "Traceback" not in result.stderr
