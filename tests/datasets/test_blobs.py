@@ -68,3 +68,11 @@ def test_blobs_same_seed_same_bits_and_no_shuffle_order():
 def test_blobs_bad_input_names_the_argument(kwargs, exc, word):
     with pytest.raises(exc, match=word):
         make_blobs(**kwargs)
+
+
+def test_blobs_positional_order_follows_the_issue():
+    # issue 5: make_blobs(n, centers, cluster_std, random_state)
+    a = make_blobs(50, 3, 0.5, 4)
+    b = make_blobs(50, centers=3, cluster_std=0.5, random_state=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])

@@ -262,3 +262,11 @@ def test_chirp_dataset_rejects_mergers_whose_chirp_misses_the_segment():
         chirp_dataset(4, merger_range=(20.0, 21.0), random_state=0)
     with pytest.raises(ValueError, match="merger_range"):
         chirp_dataset(4, merger_range=(20.0, 21.0), whitened=False, random_state=0)
+
+
+def test_chirp_dataset_positional_order_follows_the_issue():
+    # issue 5: chirp_dataset(n, snr_range, duration, fs, random_state)
+    a = chirp_dataset(4, (10.0, 12.0), 0.5, 1024.0, 3)
+    b = chirp_dataset(4, snr_range=(10.0, 12.0), duration=0.5, fs=1024.0, random_state=3)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.X.shape == (4, 512)

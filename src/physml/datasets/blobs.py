@@ -25,8 +25,8 @@ def _as_int(x, name, low):
     return int(x)
 
 
-def make_blobs(n_samples=100, centers=None, cluster_std=1.0, n_features=2, *,
-               center_box=(-10.0, 10.0), shuffle=True, random_state=None, return_centers=False):
+def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, *, n_features=2,
+               center_box=(-10.0, 10.0), shuffle=True, return_centers=False):
     r"""Draw points from ``K`` isotropic Gaussian clusters (S22).
 
     Point :math:`x_n` of cluster :math:`k` is :math:`x_n = \mu_k + \sigma_k z_n`
@@ -44,14 +44,14 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, n_features=2, *,
     cluster_std : float or array-like of shape (K,), default=1.0
         Standard deviation :math:`\sigma_k` of each coordinate; a list gives
         clusters of unequal variance (the K-means failure case of S22).
+    random_state : None, int or numpy.random.Generator
+        Seed; same seed, same points.
     n_features : int, default=2
         Dimension :math:`p`; ignored when ``centers`` is an array.
     center_box : tuple of float, default=(-10, 10)
         Bounds of the uniformly drawn centres.
     shuffle : bool, default=True
         Shuffle the points; otherwise they come cluster by cluster.
-    random_state : None, int or numpy.random.Generator
-        Seed; same seed, same points.
     return_centers : bool, default=False
         Also return the centres.
 

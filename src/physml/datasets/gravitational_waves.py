@@ -586,9 +586,9 @@ def _range(r, name):
     return lo, hi
 
 
-def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chirp_mass_range=(10.0, 30.0),
-                  merger_range=(0.6, 0.95), f_low=20.0, signal_fraction=0.5, whitened=True,
-                  psd=None, random_state=None):
+def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random_state=None, *,
+                  chirp_mass_range=(10.0, 30.0), merger_range=(0.6, 0.95), f_low=20.0, signal_fraction=0.5,
+                  whitened=True, psd=None):
     r"""Labelled detector segments with and without an injected chirp (S43).
 
     Each segment is coloured Gaussian noise with PSD ``psd`` (Advanced LIGO by
@@ -606,6 +606,7 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chi
         Range of the injected optimal SNR (uniform).
     duration, fs : float, default=1 s, 2048 Hz
         Segment length and sampling rate; ``n_t = round(duration * fs)``.
+    random_state : None, int or numpy.random.Generator
     chirp_mass_range : (float, float), default=(10, 30)
         Range of the chirp mass in solar masses (uniform).
     merger_range : (float, float), default=(0.6, 0.95)
@@ -619,7 +620,6 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, *, chi
         noise variance, what a classifier should see); else the raw strain.
     psd : None, callable or array of shape (n_t // 2 + 1,)
         Noise PSD (None: :func:`aligo_psd`).
-    random_state : None, int or numpy.random.Generator
 
     Returns
     -------
