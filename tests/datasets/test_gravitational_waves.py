@@ -73,6 +73,10 @@ def test_chirp_inclination_scales_the_polarisations():
 
 def test_aligo_psd_values():
     assert aligo_psd(215.0) == pytest.approx(1e-49 * (1 - 5 + 111 * 0.5 / 1.5), rel=1e-12)
+    # away from f0 the exponents matter: x = 100/215, x^-4.14 = 23.79, -5 x^-2 = -23.11, 111 (...) = 80.84
+    assert aligo_psd(100.0) == pytest.approx(8.152e-48, rel=1e-3)
+    f_min = np.linspace(150, 300, 15001)
+    assert aligo_psd(f_min).min() == pytest.approx(3.24e-48, rel=1e-2)  # the docstring's minimum
     assert np.isinf(aligo_psd(9.9)) and np.isinf(aligo_psd(0.0))
     f = np.linspace(10, 4096, 5000)
     S = aligo_psd(f)

@@ -311,8 +311,8 @@ def aligo_psd(f, *, f_cut=10.0):
     -----
     Reference: B. S. Sathyaprakash and B. F. Schutz, Living Rev. Relativ. 12, 2
     (2009), Table 1 and Eq. (4.4) (after P. Ajith, Phys. Rev. D 84, 084037 (2011)).
-    The minimum, :math:`\approx 3.5\times10^{-48}/\mathrm{Hz}`, lies near 200 Hz
-    (an amplitude spectral density of about :math:`2 \times 10^{-24}/\sqrt{\mathrm{Hz}}`).
+    The minimum, :math:`\approx 3.2\times10^{-48}/\mathrm{Hz}`, lies near 230 Hz
+    (an amplitude spectral density of about :math:`1.8 \times 10^{-24}/\sqrt{\mathrm{Hz}}`).
     """
     f = np.asarray(f, dtype=np.float64)
     f_cut = _positive(f_cut, "f_cut")
