@@ -111,3 +111,31 @@ def test_weights_overflowing_in_an_epochs_last_step_are_never_restored(rng):
     assert h["stop_reason"] == "nan" and h["best_epoch"] == 0 and h["train_loss"] == []
     for p, q in zip(net.parameters(), start):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"Y": np.zeros((20, 2))}, "same number of rows"),     # np.take(mode='clip') would reuse Y's last row
+    ({"X": np.zeros((0, 3)), "Y": np.zeros((0, 2))}, "X"),
+    ({"validation_data": (np.zeros((10, 3)), np.zeros((5, 2)))}, "validation_data"),
+    ({"validation_data": np.zeros((10, 3))}, "validation_data"),
+    ({"max_epochs": 0}, "max_epochs"),
+    ({"patience": 0}, "patience"),
+    ({"alpha": -1.0}, "alpha"),
+    ({"optimizer": "adam"}, "optimizer"),
+])
+def test_train_rejects_bad_arguments_naming_them(kwargs, match):
+    args = {"X": np.zeros((50, 3)), "Y": np.zeros((50, 2)), "optimizer": Adam(), "max_epochs": 2}
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError), match=match):
+        train(_net(), MSELoss(), args.pop("X"), args.pop("Y"), **args)
+
+
+def test_train_accepts_lists_and_casts_to_the_network_dtype(rng):
+    X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    a, b = _net(np.float32), _net(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ha = train(a, MSELoss(), X.tolist(), Y.tolist(), optimizer=Adam(), max_epochs=2, random_state=0)
+        hb = train(b, MSELoss(), X.astype(np.float32), Y.astype(np.float32), optimizer=Adam(), max_epochs=2,
+                   random_state=0)
+    assert ha["train_loss"] == hb["train_loss"]

@@ -11,6 +11,7 @@ validation cost has not improved for that many epochs.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import warnings
 
 import numba
@@ -18,8 +19,8 @@ import numpy as np
 from scipy.linalg import blas
 from threadpoolctl import threadpool_limits
 
-from ..base import ConvergenceWarning, check_random_state
-from ..optim import minibatches
+from ..base import ConvergenceWarning, check_random_state, check_scalar
+from ..optim import Optimizer, minibatches
 from .layers import Dense
 
 __all__ = ["train", "validation_split"]
@@ -69,6 +70,18 @@ def _l2_adder(W):
     return add
 
 
+def _as_data(network, X, Y, names):
+    """X (as a C-contiguous array of the network's dtype) and Y (as an array) with the same number of rows >= 1."""
+    dtype = next((layer.W.dtype for layer in network.layers if isinstance(layer, Dense)), None)
+    X, Y = np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(Y)
+    if X.ndim == 0 or X.shape[0] == 0:
+        raise ValueError(f"{names[0]} must hold at least one sample (row), got shape {X.shape}.")
+    if Y.ndim == 0 or Y.shape[0] != X.shape[0]:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same number of rows, got shapes {X.shape} "
+                         f"and {Y.shape}.")
+    return X, Y
+
+
 def _evaluate(network, loss, X, Y, chunk=4096):
     """Mean cost of ``network`` on (X, Y) at inference (dropout off), in chunks of rows."""
     total = 0.0
@@ -82,8 +95,9 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
           validation_data=None, alpha=0.0, random_state=None, verbose=False, callback=None, desc="training"):
     r"""Train ``network`` on (X, Y) with mini-batches; keep the parameters of the best epoch (S19).
 
-    Inputs are assumed validated: X is a C-contiguous array of the network's
-    dtype, Y matches what ``loss`` expects, row for row.
+    X is converted to a C-contiguous array of the network's dtype (no copy
+    when it already is one) and must have as many rows as Y; Y holds what
+    ``loss`` expects, row for row.
 
     Each epoch shuffles the training samples, and for each batch of
     ``batch_size`` rows runs
@@ -148,6 +162,18 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     thread pools that alternate every millisecond on the same cores slow each
     other down several-fold.
     """
+    X, Y = _as_data(network, X, Y, ("X", "Y"))
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError(f"validation_data must be a pair (X_val, Y_val) or None, got {type(validation_data)}.")
+        validation_data = _as_data(network, *validation_data, ("validation_data[0]", "validation_data[1]"))
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a physml.optim Optimizer instance, got {optimizer!r}.")
+    check_scalar(batch_size, "batch_size", numbers.Integral, min_val=1)
+    check_scalar(max_epochs, "max_epochs", numbers.Integral, min_val=1)
+    if patience is not None:
+        check_scalar(patience, "patience", numbers.Integral, min_val=1)
+    check_scalar(alpha, "alpha", numbers.Real, min_val=0)
     # A diverging run overflows before the cost turns inf/NaN: the ConvergenceWarning below
     # reports it once, instead of a stream of RuntimeWarnings.
     with np.errstate(over="ignore", invalid="ignore"), _threads_for(network, batch_size):
