@@ -114,3 +114,11 @@ def test_losses_reject_mismatched_shapes_naming_the_argument(loss, pred, target,
 def test_functional_loss_needs_at_least_one_datum():
     with pytest.raises(ValueError, match="A"):
         FunctionalLoss(np.zeros((0, 3)))
+
+
+def test_functional_loss_takes_the_operator_keyword_of_the_issue(rng):
+    # issue 4 promises FunctionalLoss(operator): the keyword is public API
+    A = rng.normal(size=(4, 6))
+    f, F = rng.normal(size=6), rng.normal(size=4)
+    assert FunctionalLoss(operator=A).forward(f, F) == FunctionalLoss(A).forward(f, F)
+    np.testing.assert_array_equal(FunctionalLoss(operator=A).A, A)

@@ -168,9 +168,14 @@ class FunctionalLoss(Loss):
 
     Parameters
     ----------
-    A : array-like of shape (n, m)
-        The functional on the grid: row i maps the network's m output values
+    operator : array-like of shape (n, m)
+        The functional A on the grid: row i maps the network's m output values
         f(x_1..x_m) to the model prediction of datum i.
+
+    Attributes
+    ----------
+    A : ndarray of shape (n, m), float64
+        ``operator`` as an array.
 
     Notes
     -----
@@ -178,12 +183,13 @@ class FunctionalLoss(Loss):
     shape (m,) or (m, 1); ``target`` is F^dat, shape (n,).
     """
 
-    def __init__(self, A):
-        A = np.asarray(A, dtype=np.float64)
+    def __init__(self, operator):
+        A = np.asarray(operator, dtype=np.float64)
         if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
-            raise ValueError(f"A must be a 2D matrix (n_data, n_grid) with n_data, n_grid >= 1, got shape {A.shape}.")
+            raise ValueError(f"operator A must be a 2D matrix (n_data, n_grid) with n_data, n_grid >= 1, "
+                             f"got shape {A.shape}.")
         if not np.isfinite(A).all():
-            raise ValueError("A contains NaN or infinity.")
+            raise ValueError("operator A contains NaN or infinity.")
         self.A = A
 
     def forward(self, pred, target):
