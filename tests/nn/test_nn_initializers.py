@@ -72,3 +72,25 @@ def test_zero_init_cannot_break_symmetry(rng):
 def test_random_init_breaks_symmetry(rng):
     W, _ = _train_hidden_weights(normal, rng)
     assert np.min(np.ptp(W, axis=1)) > 1e-3
+
+
+def test_zero_init_units_move_but_stay_identical_with_sigmoid(rng):
+    # with tanh(0) = 0 zero weights never move at all; sigmoid(0) = 1/2 lets them move, yet every hidden
+    # unit receives the same gradient at every step, so the units remain copies of one another
+    from physml.nn import Sigmoid
+
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    net = Sequential([Dense(3, 6, init="zeros", dtype=np.float64), Sigmoid(),
+                      Dense(6, 2, init="zeros", dtype=np.float64)])
+    loss = CrossEntropy()
+    for _ in range(30):
+        loss.forward(net.forward(X, training=True), y)
+        net.backward(loss.backward())
+        for p, g in zip(net.parameters(), net.gradients()):
+            p -= 0.5 * g
+    W, b, W2 = net[0].W, net[0].b, net[2].W
+    assert np.abs(W).max() > 1e-3 and np.abs(W2).max() > 1e-3   # the weights did move
+    np.testing.assert_allclose(W, np.repeat(W[:, :1], 6, axis=1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b, b[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(W2, np.repeat(W2[:1], 6, axis=0), rtol=1e-12, atol=1e-15)
