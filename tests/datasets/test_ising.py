@@ -342,6 +342,7 @@ def test_ising_configurations_shapes_reproducibility_and_info():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(L=1), "L"), (dict(L=4.5), "L"), (dict(temperatures=[1.0, -2.0]), "temperatures"),
     (dict(temperatures=[]), "temperatures"), (dict(n_per_temperature=0), "n_per_temperature"),
+    (dict(temperatures="2.0:3.0"), "temperatures"), (dict(temperatures=[1.0, None]), "temperatures"),
     (dict(burn_in=-1), "burn_in"), (dict(thin=0), "thin"), (dict(sampler="glauber"), "sampler"),
     (dict(random_state="x"), "random_state"),
 ])

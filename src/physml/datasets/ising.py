@@ -99,7 +99,10 @@ _WOLFF_WINDOW = (0.85 * T_c, 1.15 * T_c)
 
 
 def _check_T(T, name="T"):
-    T_arr = np.asarray(T, dtype=float)
+    try:
+        T_arr = np.asarray(T, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a float or an array of floats, got {T!r}.") from None
     if not np.all(np.isfinite(T_arr)) or np.any(T_arr <= 0):
         raise ValueError(f"{name} must be finite and > 0, got {T!r}.")
     return T_arr
