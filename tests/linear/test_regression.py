@@ -1,5 +1,7 @@
 """LinearRegression, Ridge and PolynomialRegression (S2, S4) against closed forms, NumPy and scikit-learn."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -389,3 +391,16 @@ def test_more_features_than_samples_matches_sklearn(sklearn, rng, Model, kwargs)
     theirs = getattr(sk_linear, Model)(**kwargs).fit(X, y)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8, atol=1e-12)
+
+
+def test_overflowing_monomial_coefficients_warn_and_predict_still_works():
+    # t = 2000 x - 1 on [0, 1e-3]: the coefficients of x^j grow like 2000^j and overflow near j = 93
+    x = np.linspace(0, 1e-3, 200)
+    y = np.sin(5000 * x)
+    with pytest.warns(RuntimeWarning, match="coef_ .* overflows at degree 100"):
+        model = PolynomialRegression(degree=100).fit(x, y)
+    assert not np.isfinite(model.coef_).all()
+    np.testing.assert_allclose(model.predict(x), y, atol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PolynomialRegression(degree=10).fit(x, y)  # finite coefficients: no warning

@@ -32,6 +32,7 @@ One solver serves all three estimators and never forms the normal equations
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.linalg.lapack import dgeqrt
@@ -361,7 +362,8 @@ class PolynomialRegression(RegressorMixin, Estimator):
     ----------
     coef_ : ndarray of shape (degree + 1,)
         :math:`\theta_0, \dots, \theta_N` in the original monomial basis (the
-        reverse of ``numpy.polyfit``'s order).
+        reverse of ``numpy.polyfit``'s order). At very high degree, or on a
+        range of x far from [-1, 1], these overflow (a RuntimeWarning says so).
     scaled_coef_ : ndarray of shape (degree + 1,)
         :math:`c_0, \dots, c_N` in powers of the scaled t; what ``predict`` uses.
     x_range_ : tuple of float
@@ -484,7 +486,15 @@ class PolynomialRegression(RegressorMixin, Estimator):
         penalised = np.arange(N + 1) >= 1
         c, self.singular_, self.rank_ = _solve_reduced(R, N + 1, float(self.alpha), penalised)
         self.scaled_coef_ = c[:, 0]
-        self.coef_ = self._to_monomials(self.scaled_coef_, a, b)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.coef_ = self._to_monomials(self.scaled_coef_, a, b)
+        if not np.isfinite(self.coef_).all():
+            warnings.warn(
+                f"coef_ (the coefficients in powers of x) overflows at degree {N} on x in "
+                f"[{x_min:g}, {x_max:g}] and holds inf/NaN; predict is unaffected (it uses scaled_coef_).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self.x_range_ = (x_min, x_max)
         self.x_scale_ = (a, b)
         self.n_features_in_ = 1
