@@ -57,6 +57,21 @@ def test_log_loss_is_finite_for_confident_mistakes():
     assert log_loss([0, 1], [1.0, 0.0], eps=1e-3) == pytest.approx(-np.log(1e-3), rel=1e-12)
 
 
+def test_log_loss_warns_when_rows_are_not_probabilities():
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        loss = log_loss([0, 1], [[0.2, 0.2], [0.3, 0.3]])
+    assert loss == pytest.approx(-(np.log(0.2) + np.log(0.3)) / 2, rel=1e-14)  # the value is unchanged
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_loss([0, 1], [[0.7, 0.3], [0.1, 0.9]])
+        log_loss([0, 1], [0.3, 0.9])
+        r = np.random.default_rng(0).normal(size=(1000, 3)).astype(np.float32)
+        softmax32 = np.exp(r) / np.exp(r).sum(axis=1, keepdims=True)  # rows sum to 1 within float32 round-off
+        log_loss(np.arange(1000) % 3, softmax32)
+
+
 def test_log_loss_labels_argument_for_missing_class():
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
     assert log_loss(["x", "y"], p, labels=["x", "y", "z"]) == pytest.approx(

@@ -187,6 +187,12 @@ def _classes(y_true, labels, name="labels"):
     return labels
 
 
+def _eps_of(a):
+    """Machine epsilon of a floating-point input (float32 probabilities sum to 1 less exactly), else float64's."""
+    dtype = getattr(a, "dtype", None)
+    return np.finfo(dtype).eps if dtype is not None and np.dtype(dtype).kind == "f" else np.finfo(np.float64).eps
+
+
 def log_loss(y_true, y_proba, *, eps=None, normalize: bool = True, labels=None) -> float:
     r"""Cross-entropy of predicted probabilities (S15, S30-S31).
 
@@ -233,6 +239,13 @@ def log_loss(y_true, y_proba, *, eps=None, normalize: bool = True, labels=None) 
         p = p[:, None]
     if p.shape[1] == 1:
         p = np.hstack([1.0 - p, p])
+    elif not np.allclose(p.sum(axis=1), 1.0, rtol=np.sqrt(_eps_of(y_proba))):
+        warnings.warn(
+            "The rows of y_proba do not sum to one; log_loss expects probabilities (apply a softmax "
+            "to scores first).",
+            UserWarning,
+            stacklevel=2,
+        )
     if p.shape[1] != len(classes):
         raise ValueError(
             f"y_proba has {p.shape[1]} columns but there are {len(classes)} classes "
