@@ -13,6 +13,7 @@ from physml.base import (
     Estimator,
     NotFittedError,
     RegressorMixin,
+    TransformerMixin,
     check_array,
     check_classification_targets,
     check_is_fitted,
@@ -384,3 +385,37 @@ def test_physml_ridge_in_sklearn_pipeline_and_gridsearch_matches_sklearn(sklearn
     assert ours.best_params_ == theirs.best_params_
     np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-12)
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-12)
+
+
+class _Standardiser(TransformerMixin, Estimator):
+    """z = (x - mean) / std per feature: the smallest transformer on the contract."""
+
+    def __init__(self, with_std=True):
+        self.with_std = with_std
+
+    def fit(self, X, y=None):
+        X = check_array(X)
+        self.n_features_in_ = X.shape[1]
+        self.mean_ = X.mean(axis=0)
+        self.scale_ = X.std(axis=0) if self.with_std else np.ones(X.shape[1])
+        self.scale_[self.scale_ == 0] = 1.0
+        return self
+
+    def transform(self, X):
+        X = self._validate_X_predict(X)
+        return (X - self.mean_) / self.scale_
+
+
+def test_transformer_mixin_fit_transform_standardises(rng):
+    X = rng.normal(3.0, 2.0, size=(50, 3))
+    Z = _Standardiser().fit_transform(X)
+    np.testing.assert_allclose(Z, _Standardiser().fit(X).transform(X), rtol=0, atol=0)
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Estimator .* does not inherit from")
+def test_transformer_mixin_passes_check_estimator(sklearn):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(_Standardiser())

@@ -87,3 +87,20 @@ def test_bench_runner_rejects_bad_repeats_before_running(repeats):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "--repeats" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_lecture_exit_status_says_whether_every_number_reproduced(tmp_path, monkeypatch, capsys):
+    from physml.lecture import report
+
+    out = tmp_path / "report"
+    assert main(["lecture", "--chapters", "regression", "--quick", "--quiet", "--out", str(out)]) == 0
+    assert (out / "index.html").exists()
+    # the same run with every reference moved away from its value: report written, exit status 1
+    original = report.Chapter.check
+
+    def shifted(self, name, value, reference, tol, **kwargs):
+        return original(self, name, value, reference + 10 * tol + 1.0, tol, **kwargs)
+
+    monkeypatch.setattr(report.Chapter, "check", shifted)
+    assert main(["lecture", "--chapters", "regression", "--quick", "--quiet", "--out", str(out)]) == 1
+    assert "not reproduced: regression:" in capsys.readouterr().err

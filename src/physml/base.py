@@ -30,7 +30,6 @@ __all__ = [
     "RegressorMixin",
     "ClassifierMixin",
     "TransformerMixin",
-    "ClusterMixin",
     "NotFittedError",
     "ConvergenceWarning",
     "DataConversionWarning",
@@ -549,18 +548,4 @@ class TransformerMixin:
 
         tags = super().__sklearn_tags__()
         tags.transformer_tags = TransformerTags()
-        return tags
-
-
-class ClusterMixin:
-    """Mixin for clustering estimators: ``fit_predict`` returns ``labels_``."""
-
-    _estimator_type = "clusterer"
-
-    def fit_predict(self, X, y=None):
-        return self.fit(X).labels_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "clusterer"
         return tags

@@ -75,7 +75,11 @@ def _cmd_lecture(args) -> int:
         status = "FAILED" if ch.error else f"{n_pass}/{len(ch.checks)} numbers reproduced"
         print(f"  {ch.name:<18s} {ch.seconds:7.1f} s  {len(ch.figures)} figures  {status}")
     print(f"Lecture report ({'quick' if args.quick else 'full'}, {time.perf_counter() - t0:.1f} s): {path.resolve()}")
-    return 1 if any(ch.error for ch in results) else 0
+    failed = [f"{ch.name}: {c.name}" for ch in results for c in ch.checks if not c.passed]
+    for line in failed:
+        print(f"  not reproduced: {line}", file=sys.stderr)
+    # a crashed chapter or a number off its reference fails the run (the report is written either way)
+    return 1 if failed or any(ch.error for ch in results) else 0
 
 
 def _cmd_ising(args) -> int:

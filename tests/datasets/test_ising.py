@@ -3,6 +3,7 @@
 import math
 import warnings
 
+import numba
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -245,6 +246,7 @@ def _run_kernels(K_sweeps, K_clusters, L, seed):
     return S, state, s, state2, sizes
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: there is no compiled kernel to compare")
 def test_compiled_kernels_match_their_python_source_bit_for_bit(monkeypatch):
     # numba's .py_func is the same algorithm run by the Python interpreter (as under NUMBA_DISABLE_JIT=1)
     compiled = _run_kernels(K.msc_metropolis_sweeps, K.wolff_clusters, 5, 0)
