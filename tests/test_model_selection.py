@@ -286,3 +286,12 @@ def test_cross_val_score_accepts_pandas_and_lists(regression_data):
     frame = pd.DataFrame(X, index=np.arange(100, 147))
     np.testing.assert_array_equal(cross_val_score(_Ridge(), frame, pd.Series(y, index=frame.index), cv=3), ref)
     np.testing.assert_array_equal(cross_val_score(_Ridge(), X.tolist(), y.tolist(), cv=3), ref)
+
+
+@pytest.mark.parametrize("bad", [None, "ridge", object()])
+def test_cross_validation_rejects_a_non_estimator_naming_it(bad):
+    X, y = np.zeros((10, 2)), np.arange(10.0)
+    with pytest.raises(TypeError, match="estimator must be an estimator"):
+        cross_val_score(bad, X, y)
+    with pytest.raises(TypeError, match="estimator must be an estimator"):
+        validation_curve(bad, X, y, param_name="alpha", param_range=[1.0])

@@ -423,7 +423,11 @@ def _fit_and_score(estimator, X, y, train, test, scorer, params, train_score):
     return train_value, test_value
 
 
-def _prepare(X, y):
+def _prepare(estimator, X, y):
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "get_params")):
+        raise TypeError(
+            f"estimator must be an estimator with fit and get_params, got {type(estimator).__name__}."
+        )
     if X is None:
         raise ValueError("X is None; expected an array-like of shape (n_samples, n_features).")
     if not hasattr(X, "iloc") and not isinstance(X, np.ndarray):
@@ -456,7 +460,7 @@ def cross_val_score(estimator, X, y=None, cv=5, scoring=None, n_jobs=None):
     -------
     ndarray of shape (n_splits,)
     """
-    X, y = _prepare(X, y)
+    X, y = _prepare(estimator, X, y)
     splitter = _check_cv(cv, estimator, y)
     scorer = get_scorer(scoring)
     splits = list(splitter.split(X, y))
@@ -495,7 +499,7 @@ def validation_curve(estimator, X, y, param_name, param_range, cv=5, scoring=Non
     values = list(param_range)
     if not values:
         raise ValueError("param_range is empty; give at least one value to try.")
-    X, y = _prepare(X, y)
+    X, y = _prepare(estimator, X, y)
     splitter = _check_cv(cv, estimator, y)
     scorer = get_scorer(scoring)
     splits = list(splitter.split(X, y))
