@@ -416,3 +416,33 @@ def test_every_single_byte_corruption_raises_value_error_or_loads_identically(sa
         except ValueError:
             continue
         assert loaded.predict(X).tobytes() == expected, f"byte {i}"
+
+
+@pytest.mark.filterwarnings("ignore::physml.base.ConvergenceWarning")
+def test_classifier_with_object_labels_round_trips(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from physml.nn import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = pd.Series(np.where(X[:, 0] > 0, "up", "down"), dtype=object)  # a pandas string column
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_epochs=5, random_state=0).fit(X, y)
+    assert model.classes_.dtype == object
+    loaded = pio.load(pio.save(model, tmp_path / "mlp.npz"))
+    assert loaded.classes_.dtype == object and loaded.classes_.tolist() == ["down", "up"]
+    assert loaded.predict(X).tolist() == model.predict(X).tolist()
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_malformed_object_array_is_rejected(tmp_path, data):
+    model = Ridge().fit(*data)
+    model.labels_ = np.array(["a", 1, 2.5, None], dtype=object)
+    path = pio.save(model, tmp_path / "obj.npz")
+    assert pio.load(path).labels_.tolist() == ["a", 1, 2.5, None]
+
+    def change(entries, meta):
+        meta["model"]["state"]["labels_"] = {"__object_array__": [[5], [1, 2]]}
+
+    _rewrite(path, change)
+    with pytest.raises(ValueError, match="malformed object array"):
+        pio.load(path)

@@ -25,7 +25,8 @@ What is saved
 By default the *generic walk*: the constructor parameters
 (``get_params(deep=False)``) and every public instance attribute whose name
 ends in ``"_"`` (the fitted state: ``coef_``, not ``_cache``). Values may be ``None``, bools, ints, floats,
-strings, NumPy arrays of any non-object dtype, NumPy scalars, dtypes and scalar
+strings, NumPy arrays of any non-object dtype (and object arrays of such plain values, e.g.
+class labels from a pandas column), NumPy scalars, dtypes and scalar
 types (``np.float32``; also the builtins ``float``, ``int``, ``bool``, ``complex``, ``str``),
 ``numpy.random.Generator`` (its bit-generator state), physml estimators
 (saved recursively with their own parameters and state), and lists, tuples and
@@ -143,6 +144,10 @@ class _Encoder:
         if type(v) is float:
             return {"__float__": v.hex()}  # hex keeps NaN, inf and every bit
         if isinstance(v, np.ndarray):
+            if v.dtype.kind == "O" and all(x is None or type(x) in (bool, int, float, str) for x in v.flat):
+                # e.g. classes_ of labels from a pandas string column: the items go in the JSON
+                items = [self.value(x, f"{where}[{i}]") for i, x in enumerate(v.flat)]
+                return {"__object_array__": [list(v.shape), items]}
             if v.dtype.kind == "O" or v.dtype.fields is not None:
                 raise TypeError(
                     f"{where} is an array of dtype {v.dtype}, which cannot be stored without pickle; "
@@ -216,6 +221,21 @@ class _Decoder:
             raise ValueError(f"Model file refers to array entry {key!r}, which is missing.")
         return self.arrays[key]
 
+    def _object_array(self, x):
+        """An object array of plain values (None, bool, int, float, str), as ``[shape, items]``."""
+        try:
+            shape, items = x
+            shape = tuple(int(d) for d in shape)
+            values = [self.value(e) for e in items]
+        except (TypeError, ValueError):
+            raise ValueError("Model file holds a malformed object array.") from None
+        if int(np.prod(shape)) != len(values) or not all(
+                e is None or type(e) in (bool, int, float, str) for e in values):
+            raise ValueError("Model file holds a malformed object array.")
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        return arr.reshape(shape)
+
     def estimator(self, spec):
         if not isinstance(spec, dict) or not {"class", "params", "state"} <= set(spec):
             raise ValueError("Model file has a malformed estimator entry.")
@@ -259,6 +279,8 @@ class _Decoder:
             return _BUILTIN_TYPES[x]
         if tag == "__tuple__":
             return tuple(self.value(e) for e in x)
+        if tag == "__object_array__":
+            return self._object_array(x)
         if tag == "__dict__":
             return {self.value(k): self.value(e) for k, e in x}
         if tag == "__generator__":
