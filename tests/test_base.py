@@ -9,6 +9,7 @@ import pytest
 
 from physml.base import (
     ClassifierMixin,
+    ConvergenceWarning,
     DataConversionWarning,
     Estimator,
     NotFittedError,
@@ -415,7 +416,20 @@ def test_transformer_mixin_fit_transform_standardises(rng):
 
 
 @pytest.mark.filterwarnings("ignore:Estimator .* does not inherit from")
+@pytest.mark.filterwarnings("ignore:Skipping check")
 def test_transformer_mixin_passes_check_estimator(sklearn):
     from sklearn.utils.estimator_checks import check_estimator
 
     check_estimator(_Standardiser())
+
+
+def test_warnings_point_at_the_users_line_not_inside_physml():
+    from physml.nn import MLPRegressor
+
+    X = np.linspace(0, 1, 40).reshape(-1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MLPRegressor(hidden_layer_sizes=(3,), max_epochs=2, random_state=0).fit(X, X.ravel())  # warns here
+    (w,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert w.filename == __file__
+    assert "MLPRegressor(hidden_layer_sizes=(3,), max_epochs=2" in open(__file__).read().splitlines()[w.lineno - 1]

@@ -20,6 +20,7 @@ import copy
 import functools
 import inspect
 import numbers
+import os
 import sys
 import warnings
 
@@ -82,6 +83,22 @@ class ConvergenceWarning(UserWarning):
 
 class DataConversionWarning(UserWarning):
     """Input data was converted in a way the user may not expect (e.g. a column vector y)."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn`` attributed to the user's line: the first caller outside physml.
+
+    However deep inside physml a warning arises, the message shows the line of
+    the user's code that led to it (``model.fit(X, y)``), not a line of physml.
+    """
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 # ---------------------------------------------------------------------------
@@ -254,12 +271,11 @@ def _check_y(y, *, name="y", y_numeric=True, multi_output=False, allow_nan=False
         )
     raw = np.asarray(y)
     if raw.ndim == 2 and raw.shape[1] == 1 and not multi_output:
-        warnings.warn(
+        warn(
             DataConversionWarning(
                 "A column-vector y was passed when a 1d array was expected. Please change the "
                 "shape of y to (n_samples,), for example using ravel()."
-            ),
-            stacklevel=3,
+            )
         )
         raw = raw.ravel()
     if raw.ndim == 0:

@@ -65,7 +65,6 @@ import importlib
 import json
 import os
 import tempfile
-import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -73,7 +72,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .base import Estimator
+from .base import Estimator, warn
 
 __all__ = ["save", "load"]
 
@@ -444,10 +443,9 @@ def load(path):
                 f"{path}: checksum mismatch for array entry {key!r}; the file was corrupted or modified."
             )
     if meta.get("physml_version") != __version__:
-        warnings.warn(
+        warn(
             f"{path} was written by physml {meta.get('physml_version')}; this is physml {__version__}.",
             UserWarning,
-            stacklevel=2,
         )
     try:
         return _Decoder(entries).estimator(meta.get("model"))

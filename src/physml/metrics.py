@@ -12,10 +12,10 @@ scikit-learn's on the same input; the tests check that.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy.stats import rankdata
+
+from .base import warn
 
 __all__ = [
     "mean_squared_error",
@@ -240,12 +240,8 @@ def log_loss(y_true, y_proba, *, eps=None, normalize: bool = True, labels=None) 
     if p.shape[1] == 1:
         p = np.hstack([1.0 - p, p])
     elif not np.allclose(p.sum(axis=1), 1.0, rtol=np.sqrt(_eps_of(y_proba))):
-        warnings.warn(
-            "The rows of y_proba do not sum to one; log_loss expects probabilities (apply a softmax "
-            "to scores first).",
-            UserWarning,
-            stacklevel=2,
-        )
+        warn("The rows of y_proba do not sum to one; log_loss expects probabilities (apply a softmax "
+             "to scores first).")
     if p.shape[1] != len(classes):
         raise ValueError(
             f"y_proba has {p.shape[1]} columns but there are {len(classes)} classes "
@@ -369,9 +365,7 @@ def roc_curve(y_true, y_score, *, pos_label=None, drop_intermediate: bool = True
     thresholds = np.r_[np.inf, thresholds]
     if fps[-1] <= 0 or tps[-1] <= 0:
         missing = "negative" if fps[-1] <= 0 else "positive"
-        warnings.warn(
-            f"No {missing} samples in y_true; the ROC curve is undefined (NaN).", UserWarning, stacklevel=2
-        )
+        warn(f"No {missing} samples in y_true; the ROC curve is undefined (NaN).")
     fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, np.nan)
     tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, np.nan)
     return fpr, tpr, thresholds

@@ -14,12 +14,11 @@ estimators work here too. Folds run in parallel through joblib (``n_jobs``).
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
 
-from .base import check_random_state, check_scalar, clone, is_classifier
+from .base import check_random_state, check_scalar, clone, is_classifier, warn
 from .metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 
 __all__ = [
@@ -314,11 +313,10 @@ class StratifiedKFold(KFold):
                 f"n_splits={self.n_splits} cannot be greater than the number of members in each class."
             )
         if self.n_splits > counts.min():
-            warnings.warn(
+            warn(
                 f"The least populated class in y has only {counts.min()} members, which is less "
                 f"than n_splits={self.n_splits}.",
                 UserWarning,
-                stacklevel=3,
             )
         # deal the sorted labels round-robin: fold i gets y_order[i::K]
         y_order = np.sort(y_encoded)

@@ -8,6 +8,8 @@ import pytest
 from physml.base import ConvergenceWarning, NotFittedError
 from physml.nn import MLPClassifier, MLPRegressor, Sequential
 
+# short trainings on purpose; the tests that are about the warning use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::physml.base.ConvergenceWarning")
 
 @pytest.fixture(scope="module")
 def digits_split():

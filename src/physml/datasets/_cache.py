@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..base import warn
 from ..io import atomic_savez
 
 __all__ = ["CacheWarning", "cache_dir", "cache_path", "cached", "load", "save"]
@@ -83,8 +83,7 @@ def load(path: Path):
         if _checksum(arrays, meta_json) == stored:
             return arrays, json.loads(meta_json)
         reason = "checksum mismatch"
-    warnings.warn(f"physml cache file {path} is corrupt ({reason}); regenerating it.", CacheWarning,
-                  stacklevel=3)
+    warn(f"physml cache file {path} is corrupt ({reason}); regenerating it.", CacheWarning)
     return None
 
 
@@ -101,6 +100,6 @@ def cached(name: str, params: dict, compute):
     try:
         save(path, arrays, meta)
     except OSError as exc:  # a read-only or missing cache folder must not lose the computed data
-        warnings.warn(f"physml could not write the cache file {path} ({type(exc).__name__}: {exc}); "
-                      "the data are returned uncached.", CacheWarning, stacklevel=2)
+        warn(f"physml could not write the cache file {path} ({type(exc).__name__}: {exc}); "
+             "the data are returned uncached.", CacheWarning)
     return arrays, meta

@@ -32,12 +32,11 @@ One solver serves all three estimators and never forms the normal equations
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from scipy.linalg.lapack import dgeqrt
 
-from ..base import Estimator, RegressorMixin, check_scalar, check_X_y
+from ..base import Estimator, RegressorMixin, check_scalar, check_X_y, warn
 
 __all__ = ["LinearRegression", "Ridge", "PolynomialRegression"]
 
@@ -489,11 +488,10 @@ class PolynomialRegression(RegressorMixin, Estimator):
         with np.errstate(over="ignore", invalid="ignore"):
             self.coef_ = self._to_monomials(self.scaled_coef_, a, b)
         if not np.isfinite(self.coef_).all():
-            warnings.warn(
+            warn(
                 f"coef_ (the coefficients in powers of x) overflows at degree {N} on x in "
                 f"[{x_min:g}, {x_max:g}] and holds inf/NaN; predict is unaffected (it uses scaled_coef_).",
                 RuntimeWarning,
-                stacklevel=2,
             )
         self.x_range_ = (x_min, x_max)
         self.x_scale_ = (a, b)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-import warnings
 
 import numba
 import numpy as np
 from scipy.linalg import blas
 from threadpoolctl import threadpool_limits
 
-from ..base import ConvergenceWarning, check_random_state, check_scalar
+from ..base import ConvergenceWarning, check_random_state, check_scalar, warn
 from ..optim import Optimizer, minibatches
 from .layers import Dense
 
@@ -255,10 +254,10 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
                 "parameters became inf or NaN" if not all(np.isfinite(p).all() for p in params) else None)
         if what is not None:
             history["stop_reason"] = "nan"
-            warnings.warn(ConvergenceWarning(
+            warn(ConvergenceWarning(
                 f"The {what} in epoch {epoch}; training stopped and the parameters of "
                 f"epoch {history['best_epoch']} were restored. Try a lower learning_rate, or standardise the "
-                "inputs."), stacklevel=3)
+                "inputs."))
             break
         history["train_loss"].append(E)
         monitored = E
@@ -285,8 +284,7 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
     still_improving = history["n_epochs"] - history["best_epoch"] < (patience or 1)
     if history["stop_reason"] == "max_epochs" and still_improving and history["n_epochs"] > 0:
         what = "validation" if validation_data is not None else "training"
-        warnings.warn(ConvergenceWarning(
+        warn(ConvergenceWarning(
             f"Reached max_epochs={max_epochs} while the {what} cost was still improving (best at epoch "
-            f"{history['best_epoch']}); increase max_epochs (or the learning_rate) to train to the minimum."),
-            stacklevel=3)
+            f"{history['best_epoch']}); increase max_epochs (or the learning_rate) to train to the minimum."))
     return history
