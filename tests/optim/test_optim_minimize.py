@@ -132,3 +132,19 @@ def test_bad_arguments_raise():
         minimize(lambda x: x, X0)
     with pytest.raises(TypeError, match="options"):
         minimize(rosen, X0, method=Adam(0.1), lr=0.2)
+
+
+def test_central_differences_perturbs_the_array_in_place_and_restores_it():
+    from physml.optim import central_differences
+
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(3, 4))
+    holder = {"W": W}                       # f reads W through another object, as a layer's loss does
+    f = lambda: float(np.sum(np.sin(holder["W"])))  # noqa: E731
+    before = W.copy()
+    g = central_differences(f, W)
+    np.testing.assert_allclose(g, np.cos(before), rtol=1e-9)
+    assert np.array_equal(W, before)        # bit-identical after the loop
+    np.testing.assert_allclose(central_differences(f, W, step=1e-4), np.cos(before), rtol=1e-7)
+    with pytest.raises(ValueError, match="contiguous"):
+        central_differences(f, W[:, :3])

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optim import central_differences
+
 __all__ = ["numerical_gradient", "relative_error", "gradient_check"]
 
 
 def numerical_gradient(f, x, eps=1e-6):
     r"""Central-difference gradient of the scalar function ``f()`` with respect to the array ``x``.
 
-    ``x`` is perturbed in place, one entry at a time, and restored.
+    ``x`` is perturbed in place, one entry at a time, and restored
+    (:func:`physml.optim.central_differences` with the fixed step ``eps``).
 
     Parameters
     ----------
@@ -29,17 +32,7 @@ def numerical_gradient(f, x, eps=1e-6):
     -------
     ndarray of the shape of ``x``
     """
-    g = np.zeros_like(x, dtype=np.float64)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        f_plus = f()
-        flat[i] = old - eps
-        f_minus = f()
-        flat[i] = old
-        gflat[i] = (f_plus - f_minus) / (2 * eps)
-    return g
+    return central_differences(f, x, step=eps)
 
 
 def relative_error(a, b):

@@ -8,7 +8,7 @@ r"""Optimisers of the lecture (S5-S10), ``minimize`` and mini-batches (S7).
 """
 
 from .batches import minibatches
-from .minimize import OptimizeResult, minimize, numerical_gradient, numerical_hessian
+from .minimize import OptimizeResult, central_differences, minimize, numerical_gradient, numerical_hessian
 from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop, get_optimizer
 from .schedules import Constant, ExponentialDecay, StepDecay, get_schedule
 
@@ -26,6 +26,7 @@ __all__ = [
     "get_schedule",
     "minimize",
     "OptimizeResult",
+    "central_differences",
     "numerical_gradient",
     "numerical_hessian",
     "minibatches",

@@ -21,7 +21,7 @@ import numpy as np
 from ..base import check_scalar
 from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop
 
-__all__ = ["OptimizeResult", "minimize", "numerical_gradient", "numerical_hessian"]
+__all__ = ["OptimizeResult", "central_differences", "minimize", "numerical_gradient", "numerical_hessian"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -39,21 +39,48 @@ def numerical_gradient(fun, x):
     fun : callable
         ``fun(x) -> float``.
     x : ndarray of any shape, float64
+        Not modified (the differences are taken on a copy).
 
     Returns
     -------
     ndarray of the shape of ``x``
     """
     x = np.array(x, dtype=np.float64)
-    g = np.empty_like(x)
+    return central_differences(lambda: fun(x), x)
+
+
+def central_differences(f, x, step=None):
+    r"""Gradient of ``f()`` with respect to the array ``x``, which ``f`` reads: :math:`[f(x+h e_i) - f(x-h e_i)]/(2h)`.
+
+    Each entry of ``x`` is perturbed **in place** and restored, so ``f`` may
+    read ``x`` through any object that holds it (a layer's weights, say).
+    This is the one finite-difference loop of physml: :func:`numerical_gradient`
+    and the gradient checks of :mod:`physml.nn` both call it.
+
+    Parameters
+    ----------
+    f : callable
+        No arguments; returns a float that depends on the current values of ``x``.
+    x : ndarray of any shape, float64, writeable
+    step : float or None
+        The step h; None takes :math:`h_i = \epsilon^{1/3}\max(1, |x_i|)`.
+
+    Returns
+    -------
+    ndarray of the shape of ``x``
+    """
+    g = np.empty(x.shape, dtype=np.float64)
     flat, gflat = x.reshape(-1), g.reshape(-1)
+    if not np.may_share_memory(flat, x):
+        raise ValueError("x must be an array whose entries f reads; this view cannot be perturbed in place "
+                         "(reshape(-1) copies it): pass the contiguous array itself.")
     for i in range(flat.size):
         xi = flat[i]
-        h = _EPS ** (1 / 3) * max(1.0, abs(xi))
+        h = _EPS ** (1 / 3) * max(1.0, abs(xi)) if step is None else step
         flat[i] = xi + h
-        f_plus = fun(x)
+        f_plus = f()
         flat[i] = xi - h
-        f_minus = fun(x)
+        f_minus = f()
         flat[i] = xi
         gflat[i] = (f_plus - f_minus) / (2 * h)
     return g
