@@ -151,7 +151,7 @@ def _activations(ch, Xtr, ytr):
 
 
 def _initialisation(ch, Xtr, ytr):
-    epochs = 6 if ch.quick else 30
+    epochs = 30  # the zero-init cost needs ~30 epochs to settle on the class entropy (to 1e-3) for every seed
     fig, (ax0, ax1) = ch.subplots(1, 2)
     results = {}
     for init in ("zeros", "normal", "glorot_uniform", "he_uniform"):
@@ -312,7 +312,7 @@ def _functional_fit(ch):
 def _universal(ch):
     x = np.linspace(0, 1, 256)[:, None]
     y = np.sin(2 * np.pi * x[:, 0])
-    epochs = 600
+    epochs = 1500  # MSE <= 5e-4 for every seed 0-9 (600 epochs left 4 of 10 seeds above 1e-3)
     fig, (ax0, ax1) = ch.subplots(1, 2)
     ax0.plot(x[:, 0], y, "k:", lw=2, label="sin(2 pi x)")
     widths = (1, 2, 50) if ch.quick else (1, 2, 3, 4, 8, 16, 50)
@@ -351,7 +351,8 @@ def _ising(ch):
 
     L = 40
     temps = np.round(np.arange(1.0, 3.51, 0.25), 2)
-    n_per = 100 if ch.quick else 600
+    # enough configurations that every seed learns the phases (quick: 100 per T gave 0.80-0.98 across seeds)
+    n_per = 300 if ch.quick else 600
     X, T = ising_configurations(L=L, temperatures=temps, n_per_temperature=n_per, random_state=ch.seed)
     X = X.astype(np.float32)
     y = ising_phase_labels(T)
@@ -359,8 +360,8 @@ def _ising(ch):
     critical = (T >= 2.0) & (T <= 2.5)
     test = rng.random(len(T)) < 0.3
     train_mask = ~critical & ~test
-    clf = MLPClassifier((64,), learning_rate=1e-3, max_epochs=30 if ch.quick else 100, alpha=1e-3,
-                        random_state=ch.seed)
+    clf = MLPClassifier((64,), learning_rate=1e-3, batch_size=32 if ch.quick else 200,
+                        max_epochs=30 if ch.quick else 100, alpha=1e-3, random_state=ch.seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X[train_mask], y[train_mask])
