@@ -42,16 +42,17 @@ def run(bench):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(n, p)) + 1.0
     y = X @ rng.normal(size=p) + rng.normal(size=n)
-    bench.compare(
-        "ridge alpha=1",
-        sizes=f"n={n:.0e} p={p}",
-        physml=lambda: Ridge(alpha=1.0).fit(X, y),
-        peer=lambda: SkRidge(alpha=1.0).fit(X, y),
-        peer_name="sklearn Ridge",
-        quality=lambda model: model.score(X, y),
-        quality_name="R^2",
-        goal="ratio <= 1.0",
-    )
+    for solver in ("auto", "tsqr"):  # auto picks Cholesky here (well-conditioned); tsqr is the stable QR
+        bench.compare(
+            f"ridge alpha=1 solver={solver}",
+            sizes=f"n={n:.0e} p={p}",
+            physml=lambda solver=solver: Ridge(alpha=1.0, solver=solver).fit(X, y),
+            peer=lambda: SkRidge(alpha=1.0).fit(X, y),
+            peer_name="sklearn Ridge",
+            quality=lambda model: model.score(X, y),
+            quality_name="R^2",
+            goal="ratio <= 1.0",
+        )
     bench.compare(
         "least squares",
         sizes=f"n={n:.0e} p={p}",

@@ -105,17 +105,19 @@ def test_tsqr_blocks_equal_one_qr(monkeypatch, rng):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("solver", ["cholesky", "tsqr"])
 @pytest.mark.parametrize("alpha", [1e-3, 0.1, 1.0, 10.0, 1e3])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("n_outputs", [0, 2])
-def test_ridge_matches_sklearn(sklearn, rng, alpha, fit_intercept, n_outputs):
+def test_ridge_matches_sklearn(sklearn, rng, alpha, fit_intercept, n_outputs, solver):
     from sklearn.linear_model import Ridge as SkRidge
 
     X = rng.normal(size=(120, 6)) + 1.5
     shape = (120,) if n_outputs == 0 else (120, n_outputs)
     y = rng.normal(size=shape) + X[:, :1] * (1.0 if n_outputs else 0.0) - 4.0
-    ours = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    ours = Ridge(alpha=alpha, fit_intercept=fit_intercept, solver=solver).fit(X, y)
     theirs = SkRidge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    assert ours.solver_ == solver
     assert ours.coef_.shape == theirs.coef_.shape
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8, atol=1e-12)
@@ -404,3 +406,33 @@ def test_overflowing_monomial_coefficients_warn_and_predict_still_works():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         PolynomialRegression(degree=10).fit(x, y)  # finite coefficients: no warning
+
+
+def test_ridge_auto_solver_uses_cholesky_when_well_conditioned_and_records_it(rng):
+    X = rng.normal(size=(3000, 8))
+    y = X @ rng.normal(size=8) + rng.normal(size=3000)
+    auto = Ridge(alpha=0.5).fit(X, y)
+    qr = Ridge(alpha=0.5, solver="tsqr").fit(X, y)
+    assert auto.solver_ == "cholesky" and qr.solver_ == "tsqr"
+    np.testing.assert_allclose(auto.coef_, qr.coef_, rtol=1e-11)
+    np.testing.assert_allclose(auto.intercept_, qr.intercept_, rtol=1e-11)
+    np.testing.assert_allclose(auto.singular_, qr.singular_, rtol=1e-10)  # both: singular values of [X_c; sqrt(a) I]
+
+
+def test_ridge_auto_solver_falls_back_to_qr_when_ill_conditioned(rng):
+    # two nearly collinear columns: cond(X_c^T X_c) ~ 1e14, far beyond what the normal equations resolve
+    x = rng.normal(size=500)
+    X = np.c_[x, x + 1e-7 * rng.normal(size=500), rng.normal(size=500)]
+    theta = np.array([1.0, -1.0, 0.5])
+    y = X @ theta
+    auto = Ridge(alpha=0.0).fit(X, y)
+    assert auto.solver_ == "tsqr"
+    np.testing.assert_allclose(auto.coef_, theta, rtol=1e-6)  # exact data: the QR recovers theta
+    with pytest.raises(ValueError, match="solver='cholesky'.*condition number"):
+        Ridge(alpha=0.0, solver="cholesky").fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["svd", None, 1])
+def test_ridge_rejects_unknown_solver(rng, solver):
+    with pytest.raises(ValueError, match="solver must be"):
+        Ridge(solver=solver).fit(rng.normal(size=(10, 2)), rng.normal(size=10))
