@@ -136,6 +136,13 @@ def _solve_reduced(R, p, alpha, penalised):
     return theta, singular, int(rank)
 
 
+def _centres(X, Y, fit_intercept):
+    """Column means of X and Y, the centres an unpenalised intercept needs (zeros without one)."""
+    if fit_intercept:
+        return X.mean(axis=0), Y.mean(axis=0)
+    return np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+
+
 def _fit_linear(X, Y, alpha, fit_intercept):
     r"""Ridge (alpha > 0) or least squares (alpha = 0) on (X, Y), intercept not penalised.
 
@@ -146,10 +153,7 @@ def _fit_linear(X, Y, alpha, fit_intercept):
     """
     n, p = X.shape
     k = Y.shape[1]
-    if fit_intercept:
-        x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
-    else:
-        x_mean, y_mean = np.zeros(p), np.zeros(k)
+    x_mean, y_mean = _centres(X, Y, fit_intercept)
 
     def block(start, stop):
         # filled as the C-ordered transpose, so that A.T is the Fortran-ordered block LAPACK wants
@@ -188,8 +192,7 @@ def _ridge_cholesky(X, Y, alpha, fit_intercept):
     """
     n, p = X.shape
     k = Y.shape[1]
-    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(p)
-    y_mean = Y.mean(axis=0) if fit_intercept else np.zeros(k)
+    x_mean, y_mean = _centres(X, Y, fit_intercept)
     rows = _block_rows(p + k)
     block = np.empty((min(rows, n), p + k))
     G = np.zeros((p + k, p + k))

@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from ..base import Estimator, check_scalar
+from ..base import Estimator, check_scalar, clone
 from . import _kernels
 from .schedules import get_schedule
 
@@ -452,7 +452,7 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
         raise ValueError("Newton needs a Hessian at every step and cannot be an estimator's optimizer; "
                          f"use one of {sorted(_NAMES)} or a first-order Optimizer instance.")
     if isinstance(optimizer, Optimizer):
-        return type(optimizer)(**optimizer.get_params(deep=False))
+        return clone(optimizer)
     if isinstance(optimizer, str):
         key = optimizer.lower()
         if key not in _NAMES:
