@@ -17,14 +17,20 @@ what was expected.
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
+import math
 import numbers
-import os
-import sys
-import warnings
 
 import numpy as np
+
+from .exceptions import (  # noqa: F401  (re-exported: physml.base.NotFittedError, ...)
+    CacheWarning,
+    ConvergenceWarning,
+    DataConversionWarning,
+    NotFittedError,
+    _not_fitted_error_class,
+    warn,
+)
 
 __all__ = [
     "Estimator",
@@ -40,65 +46,11 @@ __all__ = [
     "check_is_fitted",
     "check_random_state",
     "check_scalar",
+    "check_n_jobs",
+    "check_sizes",
     "clone",
     "is_classifier",
 ]
-
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a method that needs a fitted estimator is called before ``fit``."""
-
-
-def _rebuild_not_fitted_error(args):
-    return _not_fitted_error_class()(*args)
-
-
-@functools.lru_cache(maxsize=None)
-def _interoperable_not_fitted_error(sklearn_error):
-    # __reduce__: joblib ships exceptions between processes; rebuild by function, not by class lookup
-    return type(
-        "NotFittedError",
-        (NotFittedError, sklearn_error),
-        {"__module__": __name__, "__reduce__": lambda self: (_rebuild_not_fitted_error, (self.args,))},
-    )
-
-
-def _not_fitted_error_class():
-    """:class:`NotFittedError`, also a scikit-learn ``NotFittedError`` once scikit-learn is loaded.
-
-    physml never imports scikit-learn; but when the user has (to put a physml
-    estimator in a ``Pipeline`` or run ``check_estimator``), the error raised is
-    an instance of both classes, so that ``except`` clauses of either library
-    catch it.
-    """
-    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
-    if sklearn_exceptions is None:
-        return NotFittedError
-    return _interoperable_not_fitted_error(sklearn_exceptions.NotFittedError)
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative algorithm stopped before its convergence criterion was met."""
-
-
-class DataConversionWarning(UserWarning):
-    """Input data was converted in a way the user may not expect (e.g. a column vector y)."""
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def warn(message, category=UserWarning):
-    """``warnings.warn`` attributed to the user's line: the first caller outside physml.
-
-    However deep inside physml a warning arises, the message shows the line of
-    the user's code that led to it (``model.fit(X, y)``), not a line of physml.
-    """
-    level, frame = 2, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 # ---------------------------------------------------------------------------
@@ -139,29 +91,67 @@ def _is_sparse(X) -> bool:
     return type(X).__module__.startswith("scipy.sparse")
 
 
-def check_scalar(x, name, target_type, *, min_val=None, max_val=None, include_boundaries="both"):
+def check_scalar(
+    x,
+    name,
+    target_type,
+    *,
+    min_val=None,
+    max_val=None,
+    include_boundaries="both",
+    finite=True,
+    integer_valued=False,
+):
     """Validate a scalar hyperparameter; raise naming ``name`` and the bad value.
+
+    The one scalar check of physml: every public entry point calls it for each
+    number it takes, and nothing downstream checks again.
 
     Parameters
     ----------
     x : object
         The value to check.
     name : str
-        The parameter's name, used in the message.
+        The parameter's name, used in the message (the name the user typed).
     target_type : type or tuple of types
         Accepted types (``numbers.Real``, ``numbers.Integral``, ...). Booleans
-        are rejected where a number is wanted.
+        are rejected where a number is wanted, unless ``bool`` is listed.
     min_val, max_val : float or None
-        Bounds; ``include_boundaries`` is "both", "left", "right" or "neither".
+        Bounds; ``include_boundaries`` is "both", "left", "right" or "neither"
+        (which bounds are allowed: "left" means ``min_val <= x < max_val``).
+    finite : bool, default=True
+        Reject NaN and +-inf (a NaN is always rejected where bounds are given).
+    integer_valued : bool, default=False
+        For real types: the value must be a whole number (``3.0`` passes, ``3.5`` does not).
+
+    Returns
+    -------
+    x : the value, unchanged.
+
+    Examples
+    --------
+    >>> check_scalar(0.5, "eta", numbers.Real, min_val=0, include_boundaries="neither")
+    0.5
     """
-    if isinstance(x, bool) and bool not in np.atleast_1d(target_type).tolist():
-        raise TypeError(f"{name} must be of type {target_type}, got bool ({x}).")
+    if include_boundaries not in ("both", "left", "right", "neither"):
+        raise ValueError(f"include_boundaries must be 'both', 'left', 'right' or 'neither', got {include_boundaries!r}.")
+    types = target_type if isinstance(target_type, tuple) else (target_type,)
+    if isinstance(x, (bool, np.bool_)) and bool not in types:
+        raise TypeError(f"{name} must be of type {_type_names(types)}, got bool ({x}).")
     if not isinstance(x, target_type):
-        raise TypeError(f"{name} must be of type {target_type}, got {type(x).__name__} ({x!r}).")
+        raise TypeError(f"{name} must be of type {_type_names(types)}, got {type(x).__name__} ({x!r}).")
+    is_number = isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_))
+    if is_number and isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got complex ({x}).")
+    if is_number and isinstance(x, numbers.Real):
+        if x != x:  # NaN fails no comparison
+            raise ValueError(f"{name} must be a number, got {x}.")
+        if finite and not math.isfinite(x):
+            raise ValueError(f"{name} must be finite, got {x}.")
+        if integer_valued and math.isfinite(x) and x != math.floor(x):
+            raise ValueError(f"{name} must be a whole number, got {x}.")
     left = include_boundaries in ("both", "left")
     right = include_boundaries in ("both", "right")
-    if (min_val is not None or max_val is not None) and x != x:   # NaN fails no comparison
-        raise ValueError(f"{name} must be a number, got {x}.")
     if min_val is not None and (x < min_val or (x == min_val and not left)):
         op = ">=" if left else ">"
         raise ValueError(f"{name} must be {op} {min_val}, got {x}.")
@@ -169,6 +159,82 @@ def check_scalar(x, name, target_type, *, min_val=None, max_val=None, include_bo
         op = "<=" if right else "<"
         raise ValueError(f"{name} must be {op} {max_val}, got {x}.")
     return x
+
+
+def _type_names(types) -> str:
+    return " or ".join(getattr(t, "__name__", str(t)) for t in types)
+
+
+def check_n_jobs(n_jobs, name="n_jobs"):
+    """Validate joblib's ``n_jobs``: None, or a non-zero integer (-1 = all cores, -2 = all but one, ...).
+
+    Returns the value unchanged (None stays None, meaning 1 unless a joblib
+    ``parallel_config`` says otherwise).
+    """
+    if n_jobs is None:
+        return None
+    check_scalar(n_jobs, name, numbers.Integral)
+    if n_jobs == 0:
+        raise ValueError(f"{name} must be a non-zero integer (-1 uses every core) or None, got 0.")
+    return int(n_jobs)
+
+
+#: The most memory a single request may ask for before physml refuses it (bytes).
+#: A keyword (``max_bytes``) overrides it where a function takes one.
+MAX_BYTES = 2 * 1024**3
+
+
+def _format_bytes(n: float) -> str:
+    for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_sizes(shapes, *, itemsize=8, what="this request", max_bytes=None, hint=""):
+    """Refuse, before allocating, a request whose arrays would not fit.
+
+    Parameters
+    ----------
+    shapes : iterable of tuple of int
+        The shapes of the arrays the request will allocate (all alive at once).
+    itemsize : int or iterable of int, default=8
+        Bytes per element (one for all shapes, or one per shape).
+    what : str
+        What is being asked for, named in the message ("ising_configurations(n_per_temperature=...)").
+    max_bytes : int or None
+        The limit; None uses :data:`MAX_BYTES` (2 GiB) or the ``PHYSML_MAX_BYTES``
+        environment variable where set.
+    hint : str
+        What to do instead ("use precluster=", "lower n"), appended to the message.
+
+    Returns
+    -------
+    n_bytes : int
+        What the request needs.
+
+    Raises
+    ------
+    ValueError
+        "... needs 596 GiB; the limit is 2 GiB ..." when it does not fit. Sizes are
+        multiplied as Python integers, so an absurd request never overflows.
+    """
+    import os
+
+    shapes = [tuple(int(d) for d in s) for s in shapes]
+    sizes = [itemsize] * len(shapes) if isinstance(itemsize, numbers.Integral) else [int(i) for i in itemsize]
+    total = 0
+    for shape, size in zip(shapes, sizes):
+        if any(d < 0 for d in shape):
+            raise ValueError(f"{what}: a size is negative ({shape}).")
+        total += math.prod(shape) * size
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("PHYSML_MAX_BYTES", MAX_BYTES))
+    if total > max_bytes:
+        msg = f"{what} needs {_format_bytes(total)}; the limit is {_format_bytes(max_bytes)}"
+        msg += f" ({hint})." if hint else " (set max_bytes, or PHYSML_MAX_BYTES, to allow more)."
+        raise ValueError(msg)
+    return total
 
 
 def check_array(

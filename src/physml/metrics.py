@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from .base import warn
+from .exceptions import warn
 
 __all__ = [
     "mean_squared_error",

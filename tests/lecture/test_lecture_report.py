@@ -63,3 +63,26 @@ def test_a_chapter_named_twice_or_as_a_string_runs_once(tmp_path, monkeypatch):
 ])
 def test_check_pass_rule(value, reference, tol, relative, passed):
     assert Check("x", value, reference, tol, relative=relative).passed is passed
+
+
+@pytest.mark.parametrize(("kind", "value", "bound", "passed", "text"), [
+    ("below", 0.05, 0.1, True, "< 0.1"),
+    ("below", 0.1, 0.1, False, "< 0.1"),
+    ("above", 0.995, 0.99, True, "> 0.99"),
+    ("above", float("nan"), 0.99, False, "> 0.99"),
+])
+def test_inequality_checks_are_shown_as_inequalities(kind, value, bound, passed, text):
+    from physml.lecture.report import Result
+
+    r = Result(seed=3)
+    c = (r.check_below if kind == "below" else r.check_above)("q", value, bound, seed=3)
+    assert c.passed is passed
+    assert c.reference_text == text
+    assert c.seed == 3
+
+
+def test_measured_row_has_no_reference_and_never_fails():
+    from physml.lecture.report import Result
+
+    c = Result().measured("epochs", 123, seed=0)
+    assert c.passed and c.reference_text == "" and c.kind == "measured"

@@ -24,14 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..base import warn
+from ..exceptions import CacheWarning, warn
 from ..io import atomic_savez
 
 __all__ = ["CacheWarning", "cache_dir", "cache_path", "cached", "load", "save"]
-
-
-class CacheWarning(UserWarning):
-    """A cache file was unreadable or corrupt and is being regenerated, or could not be written."""
 
 
 def cache_dir() -> Path:

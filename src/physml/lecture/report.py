@@ -2,13 +2,31 @@ r"""The lecture report: chapters record figures and reproduced numbers; this mod
 
 A chapter module in :mod:`physml.lecture` defines ``TITLE`` (str), ``ORDER``
 (int, its place in the lecture), ``SYLLABUS`` (the items it covers, e.g.
-"S1-S4") and ``run(chapter)``, which fills the :class:`Chapter` it is given:
+"S1-S4") and two functions, which keep computing apart from drawing:
 
->>> def run(ch):
+``compute(seed, quick) -> Result``
+    Runs the experiments and records the reproduced numbers (no matplotlib);
+    the tests assert the numbers through this function alone.
+``figures(result, ch)``
+    Draws the figures of a :class:`Result` into the :class:`Chapter` it is given.
+
+>>> def compute(seed, quick):
+...     r = Result(seed=seed, quick=quick)
+...     r.data["x"] = [0.0, 1.0]
+...     r.check("slope", value=1.0, reference=1.0, tol=1e-12, seed=seed, note="closed form")
+...     r.check_below("training error", value=0.01, bound=0.1, seed=seed)
+...     return r
+>>> def figures(result, ch):
 ...     fig, ax = ch.subplots()
-...     ax.plot([0, 1], [0, 1])
+...     ax.plot(result.data["x"], result.data["x"])
 ...     ch.figure(fig, "line", title="A line is a line", finding="One sentence on what it shows.")
-...     ch.check("slope", value=1.0, reference=1.0, tol=1e-12, seed=None)
+
+A reference is independent of physml (a closed form, a published number, a
+peer library's result on the same data); an inequality is recorded as one
+(:meth:`Result.check_below`, :meth:`Result.check_above`); a number without an
+independent reference is :meth:`Result.measured` (shown, not judged). Every
+row carries its seed. (An older form, ``run(ch)`` filling the chapter
+directly, is still accepted.)
 """
 
 from __future__ import annotations
@@ -22,12 +40,18 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-__all__ = ["Chapter", "Check", "FigureEntry", "write_html"]
+__all__ = ["Chapter", "Check", "FigureEntry", "Result", "write_html"]
 
 
 @dataclass
 class Check:
-    """A number the lecture reproduces, with its reference value and tolerance."""
+    """A number the lecture reproduces, with its reference value and tolerance.
+
+    ``kind`` says what is checked: "equal" (``|value - reference| <= tol``,
+    relative if asked), "below" (``value < reference``), "above"
+    (``value > reference``) or "measured" (shown, never judged: no
+    independent reference exists).
+    """
 
     name: str
     value: float
@@ -36,13 +60,80 @@ class Check:
     seed: int | None = None
     relative: bool = False
     note: str = ""
+    kind: str = "equal"
 
     @property
     def passed(self) -> bool:
+        if self.kind == "measured":
+            return True
+        if self.value != self.value:  # NaN never passes
+            return False
+        if self.kind == "below":
+            return bool(self.value < self.reference)
+        if self.kind == "above":
+            return bool(self.value > self.reference)
         err = abs(self.value - self.reference)
         if self.relative:
             err /= max(abs(self.reference), 1e-300)
         return bool(err <= self.tol)
+
+    @property
+    def reference_text(self) -> str:
+        """The reference as a reader should see it: "2.269 +- 0.01", "< 0.1", "> 0.99", or "" (measured)."""
+        if self.kind == "measured":
+            return ""
+        if self.kind == "below":
+            return f"< {_fmt(self.reference)}"
+        if self.kind == "above":
+            return f"> {_fmt(self.reference)}"
+        tol = f"{_fmt(self.tol * 100)}%" if self.relative else _fmt(self.tol)
+        return f"{_fmt(self.reference)} +- {tol}"
+
+
+@dataclass
+class Result:
+    """What a chapter's ``compute(seed, quick)`` returns: numbers and arrays, no figures.
+
+    ``data`` holds whatever ``figures`` needs (arrays, fitted models' numbers);
+    ``checks`` the reproduced numbers; ``notes`` paragraphs of text.
+    """
+
+    seed: int = 0
+    quick: bool = False
+    data: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    def check(self, name, value, reference, tol, *, seed, relative=False, note=""):
+        """Record ``value`` against an independent ``reference`` within ``tol``."""
+        c = Check(name, float(value), float(reference), float(tol), seed, relative, note, "equal")
+        self.checks.append(c)
+        return c
+
+    def check_below(self, name, value, bound, *, seed, note=""):
+        """Record the claim ``value < bound``."""
+        c = Check(name, float(value), float(bound), 0.0, seed, False, note, "below")
+        self.checks.append(c)
+        return c
+
+    def check_above(self, name, value, bound, *, seed, note=""):
+        """Record the claim ``value > bound``."""
+        c = Check(name, float(value), float(bound), 0.0, seed, False, note, "above")
+        self.checks.append(c)
+        return c
+
+    def measured(self, name, value, *, seed, note=""):
+        """Record a number that has no independent reference: shown, not judged."""
+        c = Check(name, float(value), float("nan"), 0.0, seed, False, note, "measured")
+        self.checks.append(c)
+        return c
+
+    def check_by_name(self, name) -> Check:
+        """The check called ``name`` (for tests)."""
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(f"no check named {name!r}; have {[c.name for c in self.checks]}")
 
 
 @dataclass
@@ -159,14 +250,16 @@ def write_html(chapters: list[Chapter], out_dir: Path, *, quick: bool, seed: int
             parts.append(f"<div class='err'>This chapter failed:\n{e(c.error)}</div>")
         parts += [f"<p>{e(n)}</p>" for n in c.notes]
         if c.checks:
-            parts.append("<table><tr><th>quantity</th><th>physml</th><th>reference</th><th>tolerance</th>"
+            parts.append("<table><tr><th>quantity</th><th>physml</th><th>reference</th>"
                          "<th>seed</th><th>result</th><th>note</th></tr>")
             for ch in c.checks:
-                tol = f"{_fmt(ch.tol)}{' (relative)' if ch.relative else ''}"
-                status = "<span class='pass'>pass</span>" if ch.passed else "<span class='fail'>FAIL</span>"
+                if ch.kind == "measured":
+                    status = "<span class='meta'>measured</span>"
+                else:
+                    status = "<span class='pass'>pass</span>" if ch.passed else "<span class='fail'>FAIL</span>"
                 parts.append(
-                    f"<tr><td>{e(ch.name)}</td><td>{_fmt(ch.value)}</td><td>{_fmt(ch.reference)}</td>"
-                    f"<td>{tol}</td><td>{'' if ch.seed is None else ch.seed}</td><td>{status}</td><td>{e(ch.note)}</td></tr>"
+                    f"<tr><td>{e(ch.name)}</td><td>{_fmt(ch.value)}</td><td>{e(ch.reference_text)}</td>"
+                    f"<td>{'' if ch.seed is None else ch.seed}</td><td>{status}</td><td>{e(ch.note)}</td></tr>"
                 )
             parts.append("</table>")
         for f in c.figures:

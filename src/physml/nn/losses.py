@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from .functional import log_softmax, softmax
+
 __all__ = ["Loss", "MSELoss", "BinaryCrossEntropy", "CrossEntropy", "FunctionalLoss", "softmax", "log_softmax"]
 
 
@@ -18,21 +20,6 @@ def _check_target_size(pred, target):
     if target.size != pred.size:
         raise ValueError(f"target has {target.size} values but pred has {pred.size} (shape {pred.shape}); "
                          "they must match one to one.")
-
-
-def log_softmax(z):
-    r"""log softmax over the last axis, z_j - log sum_k e^{z_k}, via log-sum-exp (no overflow)."""
-    z = np.asarray(z)
-    m = z.max(axis=-1, keepdims=True)
-    s = z - m
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
-
-
-def softmax(z):
-    r"""softmax over the last axis, e^{z_j - max z} / sum_k e^{z_k - max z}."""
-    z = np.asarray(z)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 class Loss:
