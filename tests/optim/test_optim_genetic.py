@@ -40,7 +40,7 @@ def test_genetic_agrees_with_scipy_differential_evolution_on_rosenbrock():
     optimize = pytest.importorskip("scipy.optimize")
     bounds = [(-5.0, 5.0)] * 2
     de = optimize.differential_evolution(optimize.rosen, bounds, seed=0, tol=1e-12, polish=False)
-    res = minimize(rosen, np.zeros(2), method="genetic", bounds=bounds, max_iter=1000, population_size=100,
+    res = minimize(rosen, np.zeros(2), method="genetic", bounds=bounds, max_iter=2000, population_size=100,
                    random_state=0)
     np.testing.assert_allclose(res.x, de.x, atol=1e-4)
     assert res.fun < 1e-8 and res.n_eval > 0 and de.nfev > 0
