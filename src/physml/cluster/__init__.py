@@ -1,5 +1,6 @@
 """Clustering (S22-S23): k-means, agglomerative (hierarchical) clustering and its dendrogram."""
 
+from .hierarchical import AgglomerativeClustering, linkage
 from .kmeans import KMeans, kmeans_plusplus
 
-__all__ = ["KMeans", "kmeans_plusplus"]
+__all__ = ["AgglomerativeClustering", "KMeans", "kmeans_plusplus", "linkage"]
