@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from physml.cluster import AgglomerativeClustering, KMeans, linkage
+from physml.cluster import AgglomerativeClustering, KMeans, dendrogram, linkage
 from physml.cluster import _kernels as K
 
 METHODS = ["single", "complete", "average", "ward"]
@@ -197,3 +197,66 @@ def test_agglomerative_rejects_bad_data():
         AgglomerativeClustering().fit([[1.0], [np.nan], [2.0]])
     with pytest.raises(ValueError, match="method must be one of"):
         linkage(_data(5), "median")
+
+
+# dendrogram ------------------------------------------------------------------
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("truncate", [None, 1, 2, 7, 60, 500])
+def test_dendrogram_leaves_and_links_are_scipys(method, truncate):
+    hierarchy = pytest.importorskip("scipy.cluster.hierarchy")
+    Z = linkage(_data(60, seed=8), method)
+    ax, leaves = dendrogram(Z, truncate=truncate)
+    kwargs = {} if truncate is None else {"truncate_mode": "lastp", "p": truncate}
+    ref = hierarchy.dendrogram(Z, no_plot=True, **kwargs)
+    assert leaves.tolist() == ref["leaves"]
+    # the drawn U-links are SciPy's icoord/dcoord
+    (collection,) = ax.collections
+    ours = sorted(tuple(np.round(seg.ravel(), 9)) for seg in collection.get_segments())
+    theirs = sorted(tuple(np.round(np.column_stack([i, d]).ravel(), 9)) for i, d in zip(ref["icoord"], ref["dcoord"]))
+    assert ours == theirs
+
+
+def test_dendrogram_of_a_model_draws_on_the_given_axes():
+    from matplotlib.figure import Figure
+
+    X = _data(30, seed=9)
+    model = AgglomerativeClustering(3, linkage="average").fit(X)
+    ax = Figure().add_subplot()
+    ax_out, leaves = dendrogram(model, ax=ax, truncate=5)
+    assert ax_out is ax
+    np.testing.assert_array_equal(leaves, dendrogram(model.linkage_matrix_, truncate=5)[1])
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    # a truncated leaf is labelled with its number of points; together they hold every point
+    assert sum(int(t.strip("()")) if t.startswith("(") else 1 for t in labels) == 30
+
+
+def test_dendrogram_never_touches_pyplot():
+    code = (
+        "import sys, numpy as np\n"
+        "from physml.cluster import dendrogram, linkage\n"
+        "dendrogram(linkage(np.random.default_rng(0).normal(size=(20, 2)), 'ward'))\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=os.path.abspath(
+                                os.path.join(os.path.dirname(__file__), "..", "..", "src"))))
+    assert result.returncode == 0, result.stderr
+
+
+def test_dendrogram_rejects_bad_input():
+    Z = linkage(_data(10), "single")
+    with pytest.raises(ValueError, match="shape"):
+        dendrogram(Z[:, :3])
+    bad = Z.copy()
+    bad[0, 1] = 30
+    with pytest.raises(ValueError, match="not a linkage matrix"):
+        dendrogram(bad)
+    with pytest.raises(ValueError, match="truncate"):
+        dendrogram(Z, truncate=0)
+    from physml.base import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        dendrogram(AgglomerativeClustering())

@@ -48,7 +48,7 @@ from ..base import Estimator, check_array, check_scalar, check_sizes
 from . import _kernels
 from .kmeans import KMeans, _ClusterMixin
 
-__all__ = ["AgglomerativeClustering", "linkage"]
+__all__ = ["AgglomerativeClustering", "dendrogram", "linkage"]
 
 _LINKAGES = tuple(_kernels.METHODS)
 
@@ -251,3 +251,100 @@ class AgglomerativeClustering(_ClusterMixin, Estimator):
         self.n_leaves_ = m
         self.n_features_in_ = X.shape[1]
         return self
+
+
+def _dendrogram_layout(Z, p):
+    """Leaf order and U-links of the tree showing the last ``p - 1`` merges (SciPy's layout).
+
+    Returns ``leaves`` (ids left to right: points, or clusters ``>= n`` that stand
+    for a truncated subtree), ``counts`` (points under each leaf) and ``links``,
+    an array (n_links, 4, 2) of the four corners of each U.
+    """
+    n = Z.shape[0] + 1
+    first_shown = 2 * n - p  # clusters with a smaller id (>= n) are drawn as leaves
+    leaves, counts, links = [], [], []
+    x_of, h_of = {}, {}
+    # iterative post-order walk from the root, left child (Z[i, 0]) first, as scipy.cluster.hierarchy.dendrogram
+    stack = [(2 * n - 2, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node < n or node < first_shown:
+            x_of[node], h_of[node] = 5.0 + 10.0 * len(leaves), 0.0
+            leaves.append(node)
+            counts.append(1 if node < n else int(Z[node - n, 3]))
+            continue
+        a, b = int(Z[node - n, 0]), int(Z[node - n, 1])
+        if not expanded:
+            stack += [(node, True), (b, False), (a, False)]
+            continue
+        h = float(Z[node - n, 2])
+        links.append([(x_of[a], h_of[a]), (x_of[a], h), (x_of[b], h), (x_of[b], h_of[b])])
+        x_of[node], h_of[node] = (x_of[a] + x_of[b]) / 2.0, h
+    return np.array(leaves, dtype=np.int64), np.array(counts), np.array(links, dtype=float).reshape(-1, 4, 2)
+
+
+def dendrogram(model_or_Z, ax=None, truncate=None, *, color="C0", max_labels=60):
+    r"""Draw the merge tree (S23): a U-shaped link per merge at its height, leaves in SciPy's order.
+
+    Parameters
+    ----------
+    model_or_Z : AgglomerativeClustering or array of shape (n - 1, 4)
+        A fitted model (its ``linkage_matrix_``) or a SciPy linkage matrix.
+    ax : matplotlib.axes.Axes or None
+        Where to draw; None draws on a new :class:`matplotlib.figure.Figure`
+        (pyplot and its global state are never used).
+    truncate : int or None
+        Show only the last ``truncate`` clusters, i.e. the last ``truncate - 1``
+        merges (SciPy's ``truncate_mode="lastp"``); a leaf then stands for a
+        subtree and is labelled with its number of points in parentheses.
+    color : matplotlib colour
+        Colour of the links.
+    max_labels : int
+        Leaves are labelled (point index, or "(count)") only up to this many.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    leaves : ndarray of int
+        Leaf ids from left to right (point indices, or cluster ids >= n for
+        truncated subtrees): equal to SciPy's ``dendrogram(Z, no_plot=True)["leaves"]``.
+
+    Notes
+    -----
+    Leaf j sits at x = 5 + 10 j and a merge at the mean x of its two children,
+    so the coordinates are SciPy's ``icoord``/``dcoord``.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    if isinstance(model_or_Z, AgglomerativeClustering):
+        base.check_is_fitted(model_or_Z, "linkage_matrix_")
+        Z = model_or_Z.linkage_matrix_
+    else:
+        Z = check_array(model_or_Z, name="Z")
+        if Z.shape[1] != 4:
+            raise ValueError(f"Z must be a linkage matrix of shape (n - 1, 4), got shape {Z.shape}.")
+        n = Z.shape[0] + 1
+        ids = Z[:, :2]
+        if (ids != np.round(ids)).any() or ids.min() < 0 or (ids >= n + np.arange(n - 1)[:, None]).any():
+            raise ValueError("Z is not a linkage matrix: row i must join two clusters with ids below n + i.")
+    n = Z.shape[0] + 1
+    if truncate is None:
+        p = n
+    else:
+        check_scalar(truncate, "truncate", numbers.Integral, min_val=1)
+        p = min(int(truncate), n)
+    leaves, counts, links = _dendrogram_layout(Z, p)
+    if ax is None:
+        ax = Figure().add_subplot()
+    ax.add_collection(LineCollection(links, colors=color, linewidths=1.0))
+    top = float(links[:, :, 1].max()) if len(links) else 1.0
+    ax.set_xlim(0.0, 10.0 * len(leaves))
+    ax.set_ylim(0.0, 1.05 * top if top > 0 else 1.0)
+    if len(leaves) <= max_labels:
+        names = [str(leaf) if leaf < n else f"({c})" for leaf, c in zip(leaves, counts)]
+        ax.set_xticks(5.0 + 10.0 * np.arange(len(leaves)), names, rotation=90)
+    else:
+        ax.set_xticks([])
+    ax.set_ylabel("merge height")
+    return ax, leaves
