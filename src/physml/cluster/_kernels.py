@@ -337,6 +337,11 @@ def nn_chain(D, n, method, sizes, Z):
     valid) and update their distances by Lance-Williams. :math:`O(n^2)` time, no
     memory beyond ``D``.
 
+    The live clusters are kept as a sorted list, so the loops visit only them,
+    in SciPy's order, without a branch on dead slots: the reads of a column of
+    the condensed matrix are cache misses, and an unpredictable branch between
+    them would stop the processor from overlapping them.
+
     Parameters
     ----------
     D : ndarray of shape (n(n-1)/2,)   # IN/OUT: condensed distances, overwritten by the updates
@@ -347,13 +352,12 @@ def nn_chain(D, n, method, sizes, Z):
         the slots of the two clusters; the new cluster keeps slot y.
     """
     chain = np.empty(n, dtype=np.int64)
+    alive = np.arange(n)  # live slots, ascending; alive[:m]
+    m = n
     length = 0
     for k in range(n - 1):
         if length == 0:
-            for i in range(n):
-                if sizes[i] > 0:
-                    chain[0] = i
-                    break
+            chain[0] = alive[0]
             length = 1
         while True:
             x = chain[length - 1]
@@ -364,20 +368,21 @@ def nn_chain(D, n, method, sizes, Z):
             else:
                 y = -1
                 current = np.inf
+            px = np.searchsorted(alive[:m], x)
             # i < x: column x of the upper triangle (strided); i > x: row x (contiguous)
-            for i in range(x):
-                if sizes[i] > 0:
-                    dist = D[_condensed_index(n, i, x)]
-                    if dist < current:
-                        current = dist
-                        y = i
+            for t in range(px):
+                i = alive[t]
+                dist = D[_condensed_index(n, i, x)]
+                if dist < current:
+                    current = dist
+                    y = i
             base = _condensed_index(n, x, x + 1) - (x + 1)
-            for i in range(x + 1, n):
-                if sizes[i] > 0:
-                    dist = D[base + i]
-                    if dist < current:
-                        current = dist
-                        y = i
+            for t in range(px + 1, m):
+                i = alive[t]
+                dist = D[base + i]
+                if dist < current:
+                    current = dist
+                    y = i
             if length > 1 and y == chain[length - 2]:
                 break
             chain[length] = y
@@ -393,13 +398,25 @@ def nn_chain(D, n, method, sizes, Z):
         Z[k, 3] = n_x + n_y
         sizes[x] = 0.0
         sizes[y] = n_x + n_y
-        for i in range(n):
-            n_i = sizes[i]
-            if n_i == 0 or i == y:
-                continue
-            ix = _condensed_index(n, min(i, x), max(i, x))
-            iy = _condensed_index(n, min(i, y), max(i, y))
-            D[iy] = _lance_williams(method, D[ix], D[iy], current, n_x, n_y, n_i)
+        # drop x from the live list
+        px = np.searchsorted(alive[:m], x)
+        alive[px:m - 1] = alive[px + 1:m]
+        m -= 1
+        py = np.searchsorted(alive[:m], y)
+        for t in range(px):  # i < x < y
+            i = alive[t]
+            ix = _condensed_index(n, i, x)
+            iy = _condensed_index(n, i, y)
+            D[iy] = _lance_williams(method, D[ix], D[iy], current, n_x, n_y, sizes[i])
+        base_x = _condensed_index(n, x, x + 1) - (x + 1)
+        for t in range(px, py):  # x < i < y
+            i = alive[t]
+            iy = _condensed_index(n, i, y)
+            D[iy] = _lance_williams(method, D[base_x + i], D[iy], current, n_x, n_y, sizes[i])
+        base_y = _condensed_index(n, y, y + 1) - (y + 1)
+        for t in range(py + 1, m):  # x < y < i
+            i = alive[t]
+            D[base_y + i] = _lance_williams(method, D[base_x + i], D[base_y + i], current, n_x, n_y, sizes[i])
 
 
 def mst_single_reference(X):
