@@ -30,6 +30,8 @@ Arguments marked ``# OUT`` are overwritten, ``# IN`` only read.
 
 from __future__ import annotations
 
+import types
+
 import numba
 import numpy as np
 
@@ -38,6 +40,7 @@ __all__ = [
     "lloyd_pass",
     "lloyd_pass_reference",
     "lloyd_workspace",
+    "use_parallel",
 ]
 
 #: Rows per GEMM block: the (CHUNK x k) block of distances stays in L1/L2 (scikit-learn uses 256 too).
@@ -117,8 +120,7 @@ def _lloyd_rows(X, centres, centre_sq, labels, D, start, stop, S_s, N_s, update)
     return cost
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _lloyd_kernel(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, slab_cost, update):
+def _lloyd_slabs(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, slab_cost, update):
     # X (n, d), centres (k, d), centre_sq (k,): IN;  labels (n,): OUT
     # dots (S, CHUNK, k): workspace; slab_sums (S, k, d), slab_counts (S, k): IN/OUT, accumulated if update;
     # slab_cost (S,): OUT. One slab (a contiguous range of row blocks) per parallel iteration.
@@ -134,12 +136,37 @@ def _lloyd_kernel(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, s
         slab_cost[s] = cost
 
 
+def _serial_and_parallel(loop):
+    """A serial and a parallel compilation of ``loop`` (as ``physml.optim._kernels._pair``).
+
+    numba keys its on-disk cache by the function's qualified name and signature,
+    not by ``parallel``, so the parallel variant is compiled from a renamed copy.
+    """
+    copy = types.FunctionType(loop.__code__, loop.__globals__, loop.__name__ + "_parallel")
+    copy.__qualname__ = loop.__qualname__ + "_parallel"
+    return numba.njit(cache=True, nogil=True)(loop), numba.njit(cache=True, nogil=True, parallel=True)(copy)
+
+
+_LLOYD_SERIAL, _LLOYD_PARALLEL = _serial_and_parallel(_lloyd_slabs)
+
+#: Work (n k d) from which a Lloyd pass runs on several threads: below it, waking the
+#: thread pool costs more than it saves (and on a busy machine a thread that is not
+#: scheduled holds up the whole pass).
+PARALLEL_MIN_WORK = 2**20
+
+
+def use_parallel(n, d, k):
+    """True if :func:`lloyd_pass` runs the parallel kernel for these sizes (BLAS must then be limited to one thread)."""
+    return n * d * k >= PARALLEL_MIN_WORK and numba.config.NUMBA_NUM_THREADS > 1
+
+
 class _Workspace:
     """Buffers of :func:`lloyd_pass`, allocated once per fit (one slab per thread of the machine)."""
 
     def __init__(self, n, d, k):
         n_chunks = (n + CHUNK - 1) // CHUNK
         n_slabs = max(1, min(numba.config.NUMBA_NUM_THREADS, n_chunks))
+        self.kernel = _LLOYD_PARALLEL if use_parallel(n, d, k) else _LLOYD_SERIAL
         self.centre_sq = np.empty(k)
         self.dots = np.empty((n_slabs, min(CHUNK, n), k))
         self.slab_sums = np.empty((n_slabs, k, d))
@@ -163,7 +190,7 @@ def lloyd_pass(X, centres, labels, sums, counts, update, work):
     if update:
         work.slab_sums.fill(0.0)
         work.slab_counts.fill(0)
-    _lloyd_kernel(X, centres, work.centre_sq, labels, work.dots, work.slab_sums, work.slab_counts, work.slab_cost,
+    work.kernel(X, centres, work.centre_sq, labels, work.dots, work.slab_sums, work.slab_counts, work.slab_cost,
                   update)
     # reduce the slabs in a fixed order: the same bits for any number of threads
     if update:
