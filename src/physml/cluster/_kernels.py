@@ -25,6 +25,16 @@ after the parallel loop (in NumPy: zeroing and reducing inside the parallel
 kernel made it several times slower): the result does not depend on how many threads run
 it, so a fit gives identical bits whatever ``n_jobs`` is.
 
+Agglomerative clustering
+------------------------
+:func:`pdist` (condensed distances, parallel over balanced pairs of rows),
+:func:`nn_chain` (complete, average, ward: nearest-neighbour chain with
+Lance-Williams updates in place), :func:`mst_single` (single linkage: Prim's
+tree with distances on the fly), :func:`label` (SciPy's numbering by
+union-find) and :func:`cut` (flat clusters), each beside a NumPy or plain
+Python reference of the same signature. They follow SciPy's ``_hierarchy``
+loop for loop, ties included, so the linkage matrices are equal bit for bit.
+
 Arguments marked ``# OUT`` are overwritten, ``# IN`` only read.
 """
 
