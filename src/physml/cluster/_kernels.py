@@ -31,8 +31,9 @@ Agglomerative clustering
 :func:`nn_chain` (complete, average, ward: nearest-neighbour chain with
 Lance-Williams updates in place), :func:`mst_single` (single linkage: Prim's
 tree with distances on the fly), :func:`label` (SciPy's numbering by
-union-find) and :func:`cut` (flat clusters), each beside a NumPy or plain
-Python reference of the same signature. They follow SciPy's ``_hierarchy``
+union-find) and :func:`cut` (flat clusters); the first four are tested
+against a NumPy or plain Python reference beside them, :func:`cut` against
+SciPy's ``fcluster``. They follow SciPy's ``_hierarchy``
 loop for loop, ties included, so the linkage matrices are equal bit for bit.
 
 Arguments marked ``# OUT`` are overwritten, ``# IN`` only read.
