@@ -39,6 +39,15 @@ def test_linkage_matrix_equals_scipy(method, n, seed):
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("method", METHODS)
+def test_linkage_breaks_ties_as_scipy(method):
+    hierarchy = pytest.importorskip("scipy.cluster.hierarchy")
+    # points on a small integer grid: many equal distances, and duplicates
+    X = np.random.default_rng(9).integers(0, 4, size=(80, 2)).astype(float)
+    np.testing.assert_array_equal(linkage(X, method), hierarchy.linkage(X, method))
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("method", METHODS)
 def test_flat_clusters_equal_fcluster(method):
     hierarchy = pytest.importorskip("scipy.cluster.hierarchy")
     X = _data(300, seed=4)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from physml.base import NotFittedError
 from physml.cluster import KMeans, kmeans_plusplus
@@ -84,7 +85,8 @@ def test_kmeans_plus_plus_seeding_has_sklearns_expected_cost(sklearn):
     theirs = np.mean([potential(sk_kmeans_plusplus(X, k, random_state=s)[0]) for s in seeds])
     assert ours == pytest.approx(theirs, rel=0.05)
     ours_fit = np.mean([KMeans(k, random_state=s).fit(X).inertia_ for s in seeds])
-    theirs_fit = np.mean([SkKMeans(k, n_init=1, random_state=s).fit(X).inertia_ for s in seeds])
+    with threadpool_limits(limits=1):  # scikit-learn's OpenMP threads cost more than they save on 2,000 points
+        theirs_fit = np.mean([SkKMeans(k, n_init=1, random_state=s).fit(X).inertia_ for s in seeds])
     assert ours_fit == pytest.approx(theirs_fit, rel=0.05)
 
 

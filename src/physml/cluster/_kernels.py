@@ -25,10 +25,23 @@ after the parallel loop (in NumPy: zeroing and reducing inside the parallel
 kernel made it several times slower): the result does not depend on how many threads run
 it, so a fit gives identical bits whatever ``n_jobs`` is.
 
+Agglomerative clustering
+------------------------
+:func:`pdist` (condensed distances, parallel over balanced pairs of rows),
+:func:`nn_chain` (complete, average, ward: nearest-neighbour chain with
+Lance-Williams updates in place), :func:`mst_single` (single linkage: Prim's
+tree with distances on the fly), :func:`label` (SciPy's numbering by
+union-find) and :func:`cut` (flat clusters); the first four are tested
+against a NumPy or plain Python reference beside them, :func:`cut` against
+SciPy's ``fcluster``. They follow SciPy's ``_hierarchy``
+loop for loop, ties included, so the linkage matrices are equal bit for bit.
+
 Arguments marked ``# OUT`` are overwritten, ``# IN`` only read.
 """
 
 from __future__ import annotations
+
+import types
 
 import numba
 import numpy as np
@@ -38,6 +51,7 @@ __all__ = [
     "lloyd_pass",
     "lloyd_pass_reference",
     "lloyd_workspace",
+    "use_parallel",
 ]
 
 #: Rows per GEMM block: the (CHUNK x k) block of distances stays in L1/L2 (scikit-learn uses 256 too).
@@ -117,8 +131,7 @@ def _lloyd_rows(X, centres, centre_sq, labels, D, start, stop, S_s, N_s, update)
     return cost
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _lloyd_kernel(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, slab_cost, update):
+def _lloyd_slabs(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, slab_cost, update):
     # X (n, d), centres (k, d), centre_sq (k,): IN;  labels (n,): OUT
     # dots (S, CHUNK, k): workspace; slab_sums (S, k, d), slab_counts (S, k): IN/OUT, accumulated if update;
     # slab_cost (S,): OUT. One slab (a contiguous range of row blocks) per parallel iteration.
@@ -134,12 +147,37 @@ def _lloyd_kernel(X, centres, centre_sq, labels, dots, slab_sums, slab_counts, s
         slab_cost[s] = cost
 
 
+def _serial_and_parallel(loop):
+    """A serial and a parallel compilation of ``loop`` (as ``physml.optim._kernels._pair``).
+
+    numba keys its on-disk cache by the function's qualified name and signature,
+    not by ``parallel``, so the parallel variant is compiled from a renamed copy.
+    """
+    copy = types.FunctionType(loop.__code__, loop.__globals__, loop.__name__ + "_parallel")
+    copy.__qualname__ = loop.__qualname__ + "_parallel"
+    return numba.njit(cache=True, nogil=True)(loop), numba.njit(cache=True, nogil=True, parallel=True)(copy)
+
+
+_LLOYD_SERIAL, _LLOYD_PARALLEL = _serial_and_parallel(_lloyd_slabs)
+
+#: Work (n k d) from which a Lloyd pass runs on several threads: below it, waking the
+#: thread pool costs more than it saves (and on a busy machine a thread that is not
+#: scheduled holds up the whole pass).
+PARALLEL_MIN_WORK = 2**20
+
+
+def use_parallel(n, d, k):
+    """True if :func:`lloyd_pass` runs the parallel kernel for these sizes (BLAS must then be limited to one thread)."""
+    return n * d * k >= PARALLEL_MIN_WORK and numba.config.NUMBA_NUM_THREADS > 1
+
+
 class _Workspace:
     """Buffers of :func:`lloyd_pass`, allocated once per fit (one slab per thread of the machine)."""
 
     def __init__(self, n, d, k):
         n_chunks = (n + CHUNK - 1) // CHUNK
         n_slabs = max(1, min(numba.config.NUMBA_NUM_THREADS, n_chunks))
+        self.kernel = _LLOYD_PARALLEL if use_parallel(n, d, k) else _LLOYD_SERIAL
         self.centre_sq = np.empty(k)
         self.dots = np.empty((n_slabs, min(CHUNK, n), k))
         self.slab_sums = np.empty((n_slabs, k, d))
@@ -163,7 +201,7 @@ def lloyd_pass(X, centres, labels, sums, counts, update, work):
     if update:
         work.slab_sums.fill(0.0)
         work.slab_counts.fill(0)
-    _lloyd_kernel(X, centres, work.centre_sq, labels, work.dots, work.slab_sums, work.slab_counts, work.slab_cost,
+    work.kernel(X, centres, work.centre_sq, labels, work.dots, work.slab_sums, work.slab_counts, work.slab_cost,
                   update)
     # reduce the slabs in a fixed order: the same bits for any number of threads
     if update:
@@ -337,6 +375,11 @@ def nn_chain(D, n, method, sizes, Z):
     valid) and update their distances by Lance-Williams. :math:`O(n^2)` time, no
     memory beyond ``D``.
 
+    The live clusters are kept as a sorted list, so the loops visit only them,
+    in SciPy's order, without a branch on dead slots: the reads of a column of
+    the condensed matrix are cache misses, and an unpredictable branch between
+    them would stop the processor from overlapping them.
+
     Parameters
     ----------
     D : ndarray of shape (n(n-1)/2,)   # IN/OUT: condensed distances, overwritten by the updates
@@ -347,13 +390,12 @@ def nn_chain(D, n, method, sizes, Z):
         the slots of the two clusters; the new cluster keeps slot y.
     """
     chain = np.empty(n, dtype=np.int64)
+    alive = np.arange(n)  # live slots, ascending; alive[:m]
+    m = n
     length = 0
     for k in range(n - 1):
         if length == 0:
-            for i in range(n):
-                if sizes[i] > 0:
-                    chain[0] = i
-                    break
+            chain[0] = alive[0]
             length = 1
         while True:
             x = chain[length - 1]
@@ -364,20 +406,21 @@ def nn_chain(D, n, method, sizes, Z):
             else:
                 y = -1
                 current = np.inf
+            px = np.searchsorted(alive[:m], x)
             # i < x: column x of the upper triangle (strided); i > x: row x (contiguous)
-            for i in range(x):
-                if sizes[i] > 0:
-                    dist = D[_condensed_index(n, i, x)]
-                    if dist < current:
-                        current = dist
-                        y = i
+            for t in range(px):
+                i = alive[t]
+                dist = D[_condensed_index(n, i, x)]
+                if dist < current:
+                    current = dist
+                    y = i
             base = _condensed_index(n, x, x + 1) - (x + 1)
-            for i in range(x + 1, n):
-                if sizes[i] > 0:
-                    dist = D[base + i]
-                    if dist < current:
-                        current = dist
-                        y = i
+            for t in range(px + 1, m):
+                i = alive[t]
+                dist = D[base + i]
+                if dist < current:
+                    current = dist
+                    y = i
             if length > 1 and y == chain[length - 2]:
                 break
             chain[length] = y
@@ -393,13 +436,25 @@ def nn_chain(D, n, method, sizes, Z):
         Z[k, 3] = n_x + n_y
         sizes[x] = 0.0
         sizes[y] = n_x + n_y
-        for i in range(n):
-            n_i = sizes[i]
-            if n_i == 0 or i == y:
-                continue
-            ix = _condensed_index(n, min(i, x), max(i, x))
-            iy = _condensed_index(n, min(i, y), max(i, y))
-            D[iy] = _lance_williams(method, D[ix], D[iy], current, n_x, n_y, n_i)
+        # drop x from the live list
+        px = np.searchsorted(alive[:m], x)
+        alive[px:m - 1] = alive[px + 1:m]
+        m -= 1
+        py = np.searchsorted(alive[:m], y)
+        for t in range(px):  # i < x < y
+            i = alive[t]
+            ix = _condensed_index(n, i, x)
+            iy = _condensed_index(n, i, y)
+            D[iy] = _lance_williams(method, D[ix], D[iy], current, n_x, n_y, sizes[i])
+        base_x = _condensed_index(n, x, x + 1) - (x + 1)
+        for t in range(px, py):  # x < i < y
+            i = alive[t]
+            iy = _condensed_index(n, i, y)
+            D[iy] = _lance_williams(method, D[base_x + i], D[iy], current, n_x, n_y, sizes[i])
+        base_y = _condensed_index(n, y, y + 1) - (y + 1)
+        for t in range(py + 1, m):  # x < y < i
+            i = alive[t]
+            D[base_y + i] = _lance_williams(method, D[base_x + i], D[base_y + i], current, n_x, n_y, sizes[i])
 
 
 def mst_single_reference(X):

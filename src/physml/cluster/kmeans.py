@@ -22,9 +22,12 @@ does one fused assignment + sums pass.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 
+import joblib
+import numba
 import numpy as np
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
@@ -38,7 +41,7 @@ from ..base import (
     check_scalar,
     warn,
 )
-from ._kernels import lloyd_pass, lloyd_workspace
+from ._kernels import lloyd_pass, lloyd_workspace, use_parallel
 
 __all__ = ["KMeans", "kmeans_plusplus"]
 
@@ -190,9 +193,14 @@ def _lloyd(X, centres, max_iter, tol):
     return centres, labels, inertia, n_iter, np.array(history)
 
 
-def _one_run(X, init, n_clusters, max_iter, tol, seed, n_threads):
-    import numba
+def _one_blas_thread(n, d, k):
+    """Inside the parallel kernel each thread calls BLAS: keep BLAS itself on one thread (no oversubscription)."""
+    if use_parallel(n, d, k):
+        return threadpool_limits(limits=1, user_api="blas")
+    return contextlib.nullcontext()
 
+
+def _one_run(X, init, n_clusters, max_iter, tol, seed, n_threads):
     if n_threads is not None:
         numba.set_num_threads(n_threads)
     if isinstance(init, np.ndarray):
@@ -202,7 +210,7 @@ def _one_run(X, init, n_clusters, max_iter, tol, seed, n_threads):
     else:
         rng = np.random.default_rng(seed)
         centres = X[rng.choice(X.shape[0], n_clusters, replace=False)]
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread(*X.shape, n_clusters):
         return _lloyd(X, centres, max_iter, tol)
 
 
@@ -338,9 +346,6 @@ class KMeans(_ClusterMixin, TransformerMixin, Estimator):
         if n_jobs is None or n_jobs == 1 or n_init == 1:
             runs = [_one_run(Xc, init, k, int(self.max_iter), float(self.tol), s, None) for s in seeds]
         else:
-            import joblib
-            import numba
-
             workers = min(joblib.effective_n_jobs(n_jobs), n_init)
             share = max(1, numba.config.NUMBA_NUM_THREADS // workers)
             runs = Parallel(n_jobs=workers, prefer="threads")(
@@ -362,7 +367,7 @@ class KMeans(_ClusterMixin, TransformerMixin, Estimator):
         k = self.cluster_centers_.shape[0]
         labels = np.empty(n, dtype=np.int64)
         sums, counts = np.empty((k, d)), np.empty(k, dtype=np.int64)  # not written: assignment only
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _one_blas_thread(n, d, k):
             cost = lloyd_pass(X, self.cluster_centers_, labels, sums, counts, False, lloyd_workspace(n, d, k))
         return labels, cost
 
