@@ -45,11 +45,11 @@ def test_bin_edges_kernel_equals_reference_and_codes_respect_edges(n_values):
     edges = np.empty((3, max_bins - 1))
     n_edges = np.empty(3, np.int64)
     _kernels.bin_edges(X, max_bins, edges, n_edges)
-    codes = np.empty((3, 4000), np.uint8)
+    codes = np.empty((4000, 3), np.uint8)
     _kernels.bin_codes(X, edges, n_edges, codes)
     for f in range(3):
         ref = _kernels.bin_edges_reference(X[:, f], max_bins)
         np.testing.assert_array_equal(edges[f, :n_edges[f]], ref)
-        np.testing.assert_array_equal(codes[f], np.searchsorted(ref, X[:, f], side="left"))
+        np.testing.assert_array_equal(codes[:, f], np.searchsorted(ref, X[:, f], side="left"))
         for b in range(n_edges[f]):  # code <= b exactly when x <= edges[b]
-            np.testing.assert_array_equal(codes[f] <= b, X[:, f] <= ref[b])
+            np.testing.assert_array_equal(codes[:, f] <= b, X[:, f] <= ref[b])

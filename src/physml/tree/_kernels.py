@@ -58,7 +58,6 @@ import numba
 import numpy as np
 
 __all__ = [
-    "SMALL_NODE",
     "apply",
     "apply_reference",
     "bin_codes",
@@ -71,8 +70,8 @@ __all__ = [
 GINI, ENTROPY, SQUARED_ERROR = 0, 1, 2
 #: scikit-learn's FEATURE_THRESHOLD: values closer than this are one value.
 FEATURE_THRESHOLD = 1e-7
-#: Below this many samples a histogram node sorts its codes instead of sweeping every bin.
-SMALL_NODE = 48
+#: Up to this many non-empty bins are insertion-sorted; more are read off the histogram in order.
+_SORT_OCCUPIED = 24
 _EPSILON = np.finfo(np.float64).eps
 _LOG2 = np.log(2.0)
 
@@ -171,15 +170,14 @@ def _proxy(left, right, criterion):
 
 
 @_jit
-def _add_sample(stats, off, i, y_class, y_value, w, is_clf, sign):
-    # stats[off:off+S]: IN/OUT, adds (sign=1) or removes (sign=-1) sample i
-    wi = sign * w[i]
+def _add(stats, off, y, w, is_clf):
+    # stats[off:off+S]: IN/OUT, adds one sample of target y (class code, or value) and weight w
     if is_clf:
-        stats[off + y_class[i]] += wi
+        stats[off + np.int64(y)] += w
     else:
-        stats[off] += wi
-        stats[off + 1] += wi * y_value[i]
-        stats[off + 2] += wi * y_value[i] * y_value[i]
+        stats[off] += w
+        stats[off + 1] += w * y
+        stats[off + 2] += w * y * y
 
 
 @_jit
@@ -200,15 +198,16 @@ def _randint(state, high):
 
 
 @_jit
-def _sweep_sorted(vals, order, samples, start, n, y_class, y_value, w, is_clf, criterion,
-                  min_samples_leaf, node_stats, left, right, best_proxy):
-    # vals[order] ascending: the node's feature values (or codes). Returns (proxy, j): the best split
-    # puts the first j+1 sorted samples left; j = -1 when no split beats best_proxy.
+def _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf, node_stats, left, right,
+                  best_proxy):
+    # vals[order] ascending: the node's values of one feature. Returns (proxy, j): the best split puts the
+    # first j+1 sorted samples left; j = -1 when no split beats best_proxy.
     S = left.shape[0]
     left[:] = 0.0
     best_j = -1
     for j in range(n - 1):
-        _add_sample(left, 0, samples[start + order[j]], y_class, y_value, w, is_clf, 1.0)
+        q = start + order[j]
+        _add(left, 0, ys[q], ws[q], is_clf)
         if vals[order[j + 1]] <= vals[order[j]] + FEATURE_THRESHOLD:
             continue
         n_left = j + 1
@@ -224,24 +223,23 @@ def _sweep_sorted(vals, order, samples, start, n, y_class, y_value, w, is_clf, c
 
 
 @_jit
-def _sweep_hist(hist, count, n_bins, n, criterion, min_samples_leaf, node_stats, left, right, best_proxy):
-    # hist[b*S:(b+1)*S], count[b]: the node's statistics per bin. Returns (proxy, b): split after bin b.
+def _sweep_hist(hist, count, occupied, n_occupied, n, criterion, min_samples_leaf, node_stats, left, right,
+                best_proxy):
+    # hist[b*S:(b+1)*S], count[b]: one feature's statistics per bin in the node; occupied[:n_occupied]: the
+    # non-empty bins, ascending. Returns (proxy, b): the best split sends bins <= b left; -1 if none is better.
     S = left.shape[0]
     left[:] = 0.0
     n_left = 0
     best_b = -1
-    for b in range(n_bins):
-        if count[b] == 0:
-            continue
+    for k in range(n_occupied - 1):
+        b = occupied[k]
         n_left += count[b]
-        if n_left == n:
-            break
-        for k in range(S):
-            left[k] += hist[b * S + k]
+        for s in range(S):
+            left[s] += hist[b * S + s]
         if n_left < min_samples_leaf or n - n_left < min_samples_leaf:
             continue
-        for k in range(S):
-            right[k] = node_stats[k] - left[k]
+        for s in range(S):
+            right[s] = node_stats[s] - left[s]
         proxy = _proxy(left, right, criterion)
         if proxy > best_proxy:
             best_proxy = proxy
@@ -250,15 +248,53 @@ def _sweep_hist(hist, count, n_bins, n, criterion, min_samples_leaf, node_stats,
 
 
 @_jit
-def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samples, n_stats, criterion,
+def _fill_hists(codes, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count, occupied,
+                n_occupied):
+    # One pass over the node's samples fills the histograms of all candidate features at once (a sample's
+    # codes share a cache line in the row-major codes). hist (k, bins * S), count (k, bins): IN/OUT, zero on
+    # entry; occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+    S = hist.shape[1] // count.shape[1]
+    for k in range(n_candidates):
+        n_occupied[k] = 0
+    for j in range(start, end):
+        row = codes[samples[j]]
+        y = ys[j]
+        w = ws[j]
+        for k in range(n_candidates):
+            b = np.int64(row[candidates[k]])
+            if count[k, b] == 0:
+                occupied[k, n_occupied[k]] = b
+                n_occupied[k] += 1
+            count[k, b] += 1
+            _add(hist[k], b * S, y, w, is_clf)
+    for k in range(n_candidates):
+        m = n_occupied[k]
+        if m <= _SORT_OCCUPIED:  # few bins: insertion sort them
+            for a in range(1, m):
+                b = occupied[k, a]
+                q = a - 1
+                while q >= 0 and occupied[k, q] > b:
+                    occupied[k, q + 1] = occupied[k, q]
+                    q -= 1
+                occupied[k, q + 1] = b
+        else:  # many: read them off the bins in order
+            m = 0
+            for b in range(count.shape[1]):
+                if count[k, b] > 0:
+                    occupied[k, m] = b
+                    m += 1
+
+
+@_jit
+def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
               max_depth, min_samples_split, min_samples_leaf, mtry, seed):
     """Grow one tree; return its arrays trimmed to the number of nodes.
 
     X_exact : float64 (p, n), feature-major values (exact; else shape (0, 0))
-    X_codes : uint8 (p, n), feature-major bin codes (histogram; else shape (0, 0))
+    X_codes : uint8 (n, p), row-major bin codes (histogram; else shape (0, 0))
     n_edges : int64 (p,), edges : float64 (p, max_bins - 1): bin edges (histogram)
-    y_class : int64 (n,) class codes (classifier), y_value : float64 (n,) targets (regressor)
-    w : float64 (n,) sample weights; samples : int64 (m,) the rows with w > 0, IN/OUT (permuted)
+    samples : int64 (m,) the rows with positive weight; ys, ws : float64 (m,) their targets (class codes for a
+        classifier) and weights. All three IN/OUT: permuted together, so a node's samples are contiguous.
     n_stats : K (classes) or 3 (regression); mtry : features to visit per node (p = all, in order)
 
     Returns (children_left, children_right, feature, threshold, stats (nodes, n_stats),
@@ -266,7 +302,7 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samp
     """
     is_clf = criterion != SQUARED_ERROR
     S = n_stats
-    p = X_codes.shape[0] if not exact else X_exact.shape[0]
+    p = X_exact.shape[0] if exact else X_codes.shape[1]
     m = samples.shape[0]
     capacity = 2 * m - 1
     if max_depth < 62:
@@ -293,10 +329,16 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samp
     features = np.arange(p)
     vals = np.empty(m, np.float64)
     order = np.empty(m, np.int64)
-    tmp = np.empty(m, np.int64)
-    max_bins = edges.shape[1] + 1 if not exact else 1
-    hist = np.empty(max_bins * S, np.float64)
-    count = np.empty(max_bins, np.int64)
+    tmp_i = np.empty(m, np.int64)
+    tmp_y = np.empty(m, np.float64)
+    tmp_w = np.empty(m, np.float64)
+    n_bins = 1 if exact else edges.shape[1] + 1
+    batch = 1 if exact else min(mtry, p)
+    candidates = np.empty(batch, np.int64)
+    hist = np.zeros((batch, n_bins * S), np.float64)
+    count = np.zeros((batch, n_bins), np.int64)
+    occupied = np.empty((batch, n_bins), np.int64)
+    n_occupied = np.empty(batch, np.int64)
     left = np.empty(S, np.float64)
     right = np.empty(S, np.float64)
 
@@ -316,7 +358,7 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samp
         n = end - start
         node_stats = stats[node]
         for j in range(start, end):
-            _add_sample(node_stats, 0, samples[j], y_class, y_value, w, is_clf, 1.0)
+            _add(node_stats, 0, ys[j], ws[j], is_clf)
         imp = node_impurity(node_stats, criterion)
         impurity[node] = imp
         n_node_samples[node] = n
@@ -331,60 +373,53 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samp
         best_f = -1
         best_split = 0.0
         visited = 0
-        for kf in range(p):
-            if visited >= mtry:
-                break
-            if mtry < p:  # Fisher-Yates: the next feature drawn without replacement
-                r = kf + _randint(rng, p - kf)
-                f = features[r]
-                features[r] = features[kf]
-                features[kf] = f
-            else:
-                f = kf
-            if exact or n < SMALL_NODE:
+        kf = 0
+        while visited < mtry and kf < p:
+            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p);
+            # a feature constant in the node does not count towards mtry, so more may be drawn
+            n_cand = 0
+            while n_cand < (1 if exact else mtry - visited) and kf < p:
+                if mtry < p:
+                    r = kf + _randint(rng, p - kf)
+                    f = features[r]
+                    features[r] = features[kf]
+                    features[kf] = f
+                candidates[n_cand] = features[kf]
+                n_cand += 1
+                kf += 1
+            if exact:
+                f = candidates[0]
                 for j in range(n):
-                    i = samples[start + j]
-                    vals[j] = X_exact[f, i] if exact else X_codes[f, i]
+                    vals[j] = X_exact[f, samples[start + j]]
                 order[:n] = np.argsort(vals[:n])
                 if vals[order[n - 1]] <= vals[order[0]] + FEATURE_THRESHOLD:
-                    continue  # constant in this node: does not count towards mtry
+                    continue
                 visited += 1
-                proxy, j = _sweep_sorted(vals, order, samples, start, n, y_class, y_value, w, is_clf,
-                                         criterion, min_samples_leaf, node_stats, left, right, best_proxy)
+                proxy, j = _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf,
+                                         node_stats, left, right, best_proxy)
                 if j >= 0:
                     best_proxy = proxy
                     best_f = f
-                    a = vals[order[j]]
-                    if exact:
-                        b = vals[order[j + 1]]
-                        t = a / 2.0 + b / 2.0
-                        if t == b or np.isinf(t):
-                            t = a
-                        best_split = t
-                    else:
-                        best_split = a
-            else:
-                n_bins = n_edges[f] + 1
-                hist[: n_bins * S] = 0.0
-                count[:n_bins] = 0
-                lo = n_bins
-                hi = -1
-                for j in range(start, end):
-                    i = samples[j]
-                    b = np.int64(X_codes[f, i])
-                    count[b] += 1
-                    _add_sample(hist, b * S, i, y_class, y_value, w, is_clf, 1.0)
-                    lo = min(lo, b)
-                    hi = max(hi, b)
-                if lo == hi:
-                    continue
-                visited += 1
-                proxy, b = _sweep_hist(hist[lo * S:], count[lo:], hi - lo + 1, n, criterion, min_samples_leaf,
-                                       node_stats, left, right, best_proxy)
-                if b >= 0:
-                    best_proxy = proxy
-                    best_f = f
-                    best_split = lo + b
+                    lo_val = vals[order[j]]
+                    hi_val = vals[order[j + 1]]
+                    t = lo_val / 2.0 + hi_val / 2.0
+                    best_split = lo_val if t == hi_val or np.isinf(t) else t
+                continue
+            _fill_hists(X_codes, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count, occupied,
+                        n_occupied)
+            for k in range(n_cand):
+                if n_occupied[k] > 1:
+                    visited += 1
+                    proxy, b = _sweep_hist(hist[k], count[k], occupied[k], n_occupied[k], n, criterion,
+                                           min_samples_leaf, node_stats, left, right, best_proxy)
+                    if b >= 0:
+                        best_proxy = proxy
+                        best_f = candidates[k]
+                        best_split = b
+                for a in range(n_occupied[k]):  # leave the histograms zero for the next node
+                    b = occupied[k, a]
+                    count[k, b] = 0
+                    hist[k, b * S:(b + 1) * S] = 0.0
         if best_f < 0:
             continue
 
@@ -396,17 +431,23 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, y_class, y_value, w, samp
             if exact:
                 go_left = X_exact[best_f, i] <= best_split
             else:
-                go_left = X_codes[best_f, i] <= best_split
+                go_left = X_codes[i, best_f] <= best_split
             if go_left:
                 samples[start + n_left] = i
+                ys[start + n_left] = ys[j]
+                ws[start + n_left] = ws[j]
                 n_left += 1
             else:
-                tmp[n_right] = i
+                tmp_i[n_right] = i
+                tmp_y[n_right] = ys[j]
+                tmp_w[n_right] = ws[j]
                 n_right += 1
-        samples[start + n_left:end] = tmp[:n_right]
+        mid = start + n_left
+        samples[mid:end] = tmp_i[:n_right]
+        ys[mid:end] = tmp_y[:n_right]
+        ws[mid:end] = tmp_w[:n_right]
         feature[node] = best_f
         threshold[node] = best_split if exact else edges[best_f, np.int64(best_split)]
-        mid = start + n_left
         stack[top, 0] = mid
         stack[top, 1] = end
         stack[top, 2] = depth + 1
@@ -440,7 +481,7 @@ def apply(X, children_left, children_right, feature, threshold, out):
 @_jit
 def bin_codes(X, edges, n_edges, codes):
     # X: IN (n, p); edges: IN (p, max_bins - 1) ascending, first n_edges[f] used;
-    # codes: OUT (p, n) uint8, codes[f, r] = #{edges of f < X[r, f]}, so code <= b iff x <= edges[b]
+    # codes: OUT (n, p) uint8, codes[r, f] = #{edges of f < X[r, f]}, so code <= b iff x <= edges[b]
     n, p = X.shape
     for f in range(p):
         ne = n_edges[f]
@@ -454,7 +495,7 @@ def bin_codes(X, edges, n_edges, codes):
                     lo = mid + 1
                 else:
                     hi = mid
-            codes[f, r] = lo
+            codes[r, f] = lo
 
 
 def bin_edges_reference(column, max_bins):

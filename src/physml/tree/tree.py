@@ -127,13 +127,13 @@ class _SplitData:
 
     exact: bool
     X_exact: np.ndarray  # (p, n) float64, or (0, 0)
-    X_codes: np.ndarray  # (p, n) uint8, or (0, 0)
+    X_codes: np.ndarray  # (n, p) uint8, or (0, 0)
     n_edges: np.ndarray  # (p,) int64
     edges: np.ndarray  # (p, max_bins - 1) float64
 
 
 def _prepare_split_data(X, splitter, max_bins, sample_weight):
-    """Feature-major copy of ``X`` (exact) or its uint8 bin codes (hist). Inputs assumed validated."""
+    """Feature-major copy of ``X`` (exact) or its row-major uint8 bin codes (hist). Inputs assumed validated."""
     n, p = X.shape
     if splitter == "exact":
         check_sizes([(p, n)], what="DecisionTree(splitter='exact')", hint="use splitter='hist' (1 byte per value)")
@@ -146,21 +146,21 @@ def _prepare_split_data(X, splitter, max_bins, sample_weight):
     edges = np.empty((p, max_bins - 1))
     n_edges = np.empty(p, np.int64)
     _kernels.bin_edges(np.ascontiguousarray(rows), max_bins, edges, n_edges)
-    codes = np.empty((p, n), np.uint8)
+    codes = np.empty((n, p), np.uint8)
     _kernels.bin_codes(X, edges, n_edges, codes)
     return _SplitData(False, np.empty((0, 0)), codes, n_edges, edges)
 
 
-def _grow(data, y_class, y_value, weight, n_stats, params, seed):
-    """Grow one tree on prepared data with weights ``weight`` (> 0 rows only); return a :class:`Tree`.
+def _grow(data, y, weight, n_stats, params, seed):
+    """Grow one tree on prepared data; return a :class:`Tree`. Inputs assumed validated.
 
-    Inputs assumed validated; ``params`` is ``_TreeParams.kernel_args`` (criterion, max_depth,
-    min_samples_split, min_samples_leaf, mtry).
+    ``y`` : float64 (n,) targets, or class codes for a classifier; ``weight`` : (n,) >= 0, rows of
+    weight 0 are left out; ``params`` from :func:`_check_tree_params`.
     """
     samples = np.flatnonzero(weight > 0).astype(np.int64)
     criterion, max_depth, min_samples_split, min_samples_leaf, mtry = params
     left, right, feature, threshold, stats, n_node, impurity, depth = _kernels.grow_tree(
-        data.X_exact, data.X_codes, data.n_edges, data.edges, data.exact, y_class, y_value, weight, samples,
+        data.X_exact, data.X_codes, data.n_edges, data.edges, data.exact, samples, y[samples], weight[samples],
         n_stats, criterion, max_depth, min_samples_split, min_samples_leaf, mtry, seed)
     if criterion == _kernels.SQUARED_ERROR:
         w = stats[:, 0]
@@ -233,14 +233,14 @@ def _check_sample_weight(sample_weight, n):
 class _BaseDecisionTree(Estimator):
     _criteria: tuple = ()
 
-    def _fit(self, X, y_class, y_value, n_stats, sample_weight):
+    def _fit(self, X, y, n_stats, sample_weight):
         params = _check_tree_params(self, X.shape[1], self._criteria)
         weight = _check_sample_weight(sample_weight, X.shape[0])
         seed = int(check_random_state(self.random_state).integers(1, 2**63 - 1))
         data = _prepare_split_data(X, self.splitter, self.max_bins, weight)
         self.n_features_in_ = X.shape[1]
         self.max_features_ = params[-1]
-        self.tree_ = _grow(data, y_class, y_value, weight, n_stats, params, seed)
+        self.tree_ = _grow(data, y, weight, n_stats, params, seed)
         return self
 
     @property
@@ -361,7 +361,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
         X, y = check_X_y(X, y, y_numeric=False)
         self.classes_, y_class = check_classification_targets(y)
         self.n_classes_ = len(self.classes_)
-        return self._fit(X, y_class, np.empty(0), self.n_classes_, sample_weight)
+        return self._fit(X, y_class.astype(np.float64), self.n_classes_, sample_weight)
 
     def predict_proba(self, X):
         """Class fractions of the leaf each sample lands in, shape (n_samples, n_classes)."""
@@ -420,7 +420,7 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
     def fit(self, X, y, sample_weight=None):
         """Grow the tree on ``X`` (n, p) and targets ``y`` (n,); ``sample_weight`` (n,) >= 0 optional."""
         X, y = check_X_y(X, y)
-        return self._fit(X, np.empty(0, np.int64), y, 3, sample_weight)
+        return self._fit(X, y, 3, sample_weight)
 
     def predict(self, X):
         """Mean target of the leaf each sample lands in, shape (n_samples,)."""
