@@ -23,6 +23,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..nn.functional import log_sigmoid, sigmoid
+
 __all__ = [
     "logistic_cost_grad",
     "logistic_cost_grad_reference",
@@ -102,12 +104,10 @@ def logistic_cost_grad_reference(X, y, w, b, grad):
     b : float                                          # IN
     grad : ndarray of shape (p + 1,), float64          # OUT  [nabla_w, d/db]
     """
-    from ...nn.functional import log_sigmoid, sigmoid
-
-    z = X @ w.astype(X.dtype) + b
-    z = z.astype(np.float64)
+    X = X.astype(np.float64, copy=False)  # float32 rows are summed in float64, as in the kernel
+    z = X @ w + b
     r = sigmoid(z) - y
-    grad[:-1] = X.T.astype(np.float64) @ r
+    grad[:-1] = X.T @ r
     grad[-1] = r.sum()
     return float(-log_sigmoid((2.0 * y - 1.0) * z).sum())
 
