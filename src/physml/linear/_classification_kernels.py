@@ -14,8 +14,8 @@ updated in place.
   two passes (:math:`Xw`, then :math:`X^T r`); a fit on a large X is
   memory-bound, so one pass halves the time. Rows are split over threads
   (``prange`` over blocks), each accumulating its own gradient in float64,
-  which also lets X be float32 (half the memory traffic) without losing the
-  float64 sums.
+  which also lets X be float32 or int8 (a half or an eighth of the memory
+  traffic) without losing the float64 sums.
 """
 
 from __future__ import annotations
@@ -98,13 +98,13 @@ def logistic_cost_grad_reference(X, y, w, b, grad):
 
     Parameters
     ----------
-    X : ndarray of shape (n, p), float32 or float64     # IN
+    X : ndarray of shape (n, p), float64, float32 or int8  # IN
     y : ndarray of shape (n,), float64, 0 or 1         # IN
     w : ndarray of shape (p,), float64                 # IN
     b : float                                          # IN
     grad : ndarray of shape (p + 1,), float64          # OUT  [nabla_w, d/db]
     """
-    X = X.astype(np.float64, copy=False)  # float32 rows are summed in float64, as in the kernel
+    X = X.astype(np.float64, copy=False)  # float32 and int8 rows are summed in float64, as in the kernel
     z = X @ w + b
     r = sigmoid(z) - y
     grad[:-1] = X.T @ r

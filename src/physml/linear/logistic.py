@@ -256,7 +256,8 @@ class LogisticRegression(_LinearClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            float32 input is kept as float32 (sums are accumulated in float64).
+            float32 and int8 arrays (Ising spins) are read as they are, with sums
+            accumulated in float64: 1/2 and 1/8 of the memory traffic of float64.
         y : array-like of shape (n_samples,)
             Class labels.
 
@@ -276,7 +277,9 @@ class LogisticRegression(_LinearClassifier):
         if self.learning_rate is not None:
             check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
         rng = check_random_state(self.random_state)
-        X, y = check_X_y(X, y, dtype="numeric", y_numeric=False)
+        # int8 (the Ising spins) and float32 are read as they are by the fused kernel: less memory traffic
+        compact = isinstance(X, np.ndarray) and X.dtype in (np.int8, np.float32)
+        X, y = check_X_y(X, y, dtype=None if compact else np.float64, y_numeric=False)
         self.classes_, y_encoded = check_classification_targets(y)
         n_classes = len(self.classes_)
         if n_classes > 2 or self.solver == "newton":
