@@ -231,3 +231,15 @@ def test_fused_kernel_path_gives_sklearns_coefficients(sklearn, monkeypatch):
     ours = LogisticRegression().fit(X, y)
     theirs = SkLogisticRegression().fit(X, y)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4, atol=1e-4 * np.abs(theirs.coef_).max())
+
+
+def test_int8_spins_give_the_float64_coefficients(monkeypatch):
+    import physml.linear.logistic as logistic
+
+    monkeypatch.setattr(logistic, "_FUSED_MIN_SIZE", 0)
+    rng = np.random.default_rng(6)
+    S = np.where(rng.random((300, 40)) < 0.5, -1, 1).astype(np.int8)
+    y = (S[:, :5].sum(axis=1) + rng.normal(size=300) > 0).astype(int)
+    a = LogisticRegression(tol=1e-8, max_iter=500).fit(S, y)
+    b = LogisticRegression(tol=1e-8, max_iter=500).fit(S.astype(np.float64), y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-9)

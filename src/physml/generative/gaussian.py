@@ -126,9 +126,8 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
         K = len(self.classes_)
         counts = np.bincount(y_encoded, minlength=K)
         self.priors_ = counts / n
-        self.means_ = np.zeros((K, p))
-        np.add.at(self.means_, y_encoded, X)
-        self.means_ /= counts[:, None]
+        onehot = (y_encoded[:, None] == np.arange(K)).astype(np.float64)
+        self.means_ = onehot.T @ X / counts[:, None]  # class sums as one matrix product
         self.epsilon_ = float(self.var_smoothing) * float(X.var(axis=0).max())
         Xc = X - self.means_[y_encoded]  # each sample minus its class mean
         if self.covariance == "shared":
@@ -142,9 +141,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
             factors = [self._cholesky(S, f"the covariance of class {self.classes_[k]!r}")
                        for k, S in enumerate(self.covariances_)]
         else:
-            var = np.zeros((K, p))
-            np.add.at(var, y_encoded, Xc * Xc)
-            self.covariances_ = var / counts[:, None] + self.epsilon_
+            self.covariances_ = onehot.T @ (Xc * Xc) / counts[:, None] + self.epsilon_
             if np.any(self.covariances_ <= 0):
                 k = int(np.flatnonzero((self.covariances_ <= 0).any(axis=1))[0])
                 raise ValueError(f"A feature has zero variance in class {self.classes_[k]!r}; "
