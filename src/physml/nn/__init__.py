@@ -16,6 +16,7 @@ r"""Neural networks from their equations (S12-S21).
 """
 
 from .conv import AvgPool1D, AvgPool2D, Conv1D, Conv2D, GlobalAvgPool, MaxPool1D, MaxPool2D, Reshape
+from .cnn import CNNClassifier, CNNRegressor
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .initializers import INITIALIZERS, get_initializer
 from .layers import (
@@ -51,6 +52,8 @@ __all__ = [
     "INITIALIZERS",
     "Activation",
     "BinaryCrossEntropy",
+    "CNNClassifier",
+    "CNNRegressor",
     "CrossEntropy",
     "Dense",
     "Dropout",
