@@ -5,12 +5,13 @@ The pieces a search pipeline needs, all FFT based (real FFTs of ``scipy.fft`` on
 * :func:`chirp_waveform` - the leading-order (Newtonian, quadrupole) inspiral
   of a compact binary: frequency and amplitude grow as the orbit shrinks, set
   by the chirp mass alone;
-* :func:`aligo_psd` - the analytic fit of the Advanced LIGO design noise
-  power spectral density, and :func:`coloured_noise` - Gaussian noise with it;
-* :func:`whiten` - divide by the amplitude spectral density, with reflected,
-  tapered padding so the segment edges carry no artefacts;
-* :func:`matched_filter_snr` and :func:`optimal_snr` - the optimal (Wiener)
-  filter and its signal-to-noise ratio time series;
+* :func:`aligo_psd` - an analytic fit of the Advanced LIGO design noise
+  power spectral density (zero-detuned, high power; :func:`aligo_early_psd` the
+  early baseline fit of LAL), and :func:`coloured_noise` - Gaussian noise with it;
+* whitening and the matched filter are analysis tools for any strain and live in
+  :mod:`physml.signal` (``whiten``, ``matched_filter``, ``snr_series``,
+  ``optimal_snr``); :func:`matched_filter_snr` and :func:`optimal_snr` here are
+  the same with the aLIGO design PSD as default;
 * :func:`chirp_dataset` - labelled segments with and without an injected chirp
   at a known SNR and merger time, for a classifier (the CNN of S40/S43).
 
@@ -31,12 +32,15 @@ import numpy as np
 from scipy import fft
 
 from ..base import check_random_state
+from ..signal import _psd_on, snr_series, whiten
+from ..signal import optimal_snr as _optimal_snr
 from ._bunch import Bunch
 
 __all__ = [
     "chirp_waveform",
     "chirp_time",
     "aligo_psd",
+    "aligo_early_psd",
     "coloured_noise",
     "whiten",
     "matched_filter_snr",
@@ -73,55 +77,22 @@ def _n_samples(fs, duration):
     return n
 
 
-def _strain(x, name="strain"):
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}.")
-    arr = arr.astype(np.float64)
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1D (one series) or 2D (one series per row), got shape {arr.shape}.")
-    if arr.shape[-1] < 8:
-        raise ValueError(f"{name} must have at least 8 samples along its last axis, got {arr.shape[-1]}.")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinity.")
-    return arr
-
-
 def _psd_values(psd, f, name="psd"):
-    """One-sided PSD on the frequencies ``f``: None (aLIGO), a callable, or an array sampled on ``f``."""
-    if psd is None:
-        return aligo_psd(f)
-    if callable(psd):
-        S = np.asarray(psd(f), dtype=np.float64)
-        if S.shape != f.shape:
-            raise ValueError(f"{name}(f) must return an array of the shape of f {f.shape}, got {S.shape}.")
-    else:
-        S = np.asarray(psd, dtype=np.float64)
-        if S.shape != f.shape:
-            raise ValueError(
-                f"{name} given as an array must hold one value per rfft frequency, i.e. shape {f.shape} "
-                f"(n_samples // 2 + 1), got {S.shape}; or pass a callable psd(f)."
-            )
-    if np.isnan(S).any() or np.any(S <= 0):
-        raise ValueError(f"{name} must be positive (np.inf marks an excluded band), got NaN or a value <= 0.")
-    return S
+    """One-sided PSD on the frequencies ``f``: None (the aLIGO design curve), a callable, or an array on ``f``."""
+    return _psd_on(aligo_psd if psd is None else psd, f, name)
 
 
-def _edge_weights(n):
-    """Weights of the rfft bins in a one-sided sum: 1/2 for DC and (n even) Nyquist, which appear once."""
-    w = np.ones(n // 2 + 1)
-    w[0] = 0.5
-    if n % 2 == 0:
-        w[-1] = 0.5
-    return w
+def matched_filter_snr(data, template, fs, psd=None):
+    r"""SNR time series of the matched filter: :func:`physml.signal.snr_series` with the aLIGO default PSD.
+
+    Kept for existing callers; the analysis tools live in :mod:`physml.signal`.
+    """
+    return snr_series(data, template, fs, aligo_psd if psd is None else psd)
 
 
-def _inverse_asd(S):
-    """1 / sqrt(S), zero where S is infinite (frequencies outside the detector band)."""
-    out = np.zeros_like(S)
-    finite = np.isfinite(S)
-    out[finite] = 1.0 / np.sqrt(S[finite])
-    return out
+def optimal_snr(template, fs, psd=None):
+    r"""Optimal SNR: :func:`physml.signal.optimal_snr` with the aLIGO default PSD (kept for existing callers)."""
+    return _optimal_snr(template, fs, aligo_psd if psd is None else psd)
 
 
 # ---------------------------------------------------------------------------
@@ -284,16 +255,14 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
 
 
 def aligo_psd(f, *, f_cut=10.0):
-    r"""Analytic fit to the Advanced LIGO design noise PSD (one-sided, 1/Hz).
+    r"""Advanced LIGO design noise PSD (zero-detuned, high power), analytic fit (one-sided, 1/Hz).
 
     .. math::
 
-        S_n(f) = S_0 \left[ x^{-4.14} - 5 x^{-2}
-                 + 111 \frac{1 - x^2 + x^4/2}{1 + x^2/2} \right], \quad
-        x = f / f_0, \; f_0 = 215\,\mathrm{Hz}, \; S_0 = 10^{-49}\,\mathrm{Hz}^{-1},
+        S_n(f) = 10^{-48} \left[ 0.0152\, x^{-4} + 0.2935\, x^{9/4} + 2.7951\, x^{3/2}
+                 - 6.5080\, x^{3/4} + 17.7622 \right] \mathrm{Hz}^{-1}, \quad x = f / 245.4\,\mathrm{Hz},
 
-    for :math:`f \ge f_\mathrm{cut}`; below the seismic wall
-    :math:`S_n = \infty` (no sensitivity).
+    for :math:`f \ge f_\mathrm{cut}`; below the seismic wall :math:`S_n = \infty`.
 
     Parameters
     ----------
@@ -309,10 +278,57 @@ def aligo_psd(f, *, f_cut=10.0):
 
     Notes
     -----
-    Reference: B. S. Sathyaprakash and B. F. Schutz, Living Rev. Relativ. 12, 2
-    (2009), Table 1 and Eq. (4.4) (after P. Ajith, Phys. Rev. D 84, 084037 (2011)).
-    The minimum, :math:`\approx 3.2\times10^{-48}/\mathrm{Hz}`, lies near 230 Hz
-    (an amplitude spectral density of about :math:`1.8 \times 10^{-24}/\sqrt{\mathrm{Hz}}`).
+    The final design sensitivity of Advanced LIGO, the "zero-detuned, high
+    power" curve of LIGO-T0900288-v3 (``ZERO_DET_high_P``). The fit is
+    P. Ajith, "Addressing the spin question in gravitational-wave searches:
+    waveform templates for inspiralling compact binaries with nonprecessing
+    spins", Phys. Rev. D 84, 084037 (2011), arXiv:1107.1267, Sec. IV. Against the
+    tabulated curve it stays within 4% from 20 to 1000 Hz (tested at tabulated
+    points: 1.3% at 20 Hz, 1.0% at 100 Hz, 3.9% at the minimum near 245 Hz,
+    1.2% at 1 kHz). The minimum, :math:`1.38\times10^{-47}/\mathrm{Hz}` near
+    245 Hz, is an amplitude spectral density of :math:`3.7\times10^{-24}/\sqrt{\mathrm{Hz}}`.
+    For the earlier baseline fit see :func:`aligo_early_psd`.
+    """
+    f = np.asarray(f, dtype=np.float64)
+    f_cut = _positive(f_cut, "f_cut")
+    S = np.full(f.shape, np.inf)
+    band = f >= f_cut
+    x = f[band] / 245.4
+    S[band] = 1e-48 * (0.0152 * x**-4 + 0.2935 * x**2.25 + 2.7951 * x**1.5 - 6.5080 * x**0.75 + 17.7622)
+    return S if S.ndim else S[()]
+
+
+def aligo_early_psd(f, *, f_cut=10.0):
+    r"""Early Advanced LIGO baseline noise PSD fit (one-sided, 1/Hz): LAL's ``AdvLIGOPsd``.
+
+    .. math::
+
+        S_n(f) = S_0 \left[ x^{-4.14} - 5 x^{-2}
+                 + 111 \frac{1 - x^2 + x^4/2}{1 + x^2/2} \right], \quad
+        x = f / f_0, \; f_0 = 215\,\mathrm{Hz}, \; S_0 = 10^{-49}\,\mathrm{Hz}^{-1},
+
+    for :math:`f \ge f_\mathrm{cut}`; below, :math:`S_n = \infty`.
+
+    Parameters
+    ----------
+    f : float or array-like
+        Frequencies in Hz.
+    f_cut : float, default=10
+        Low-frequency cut-off in Hz.
+
+    Returns
+    -------
+    S : ndarray
+
+    Notes
+    -----
+    The fit of the LIGO Algorithm Library (``XLALSimNoisePSDAdvLIGO`` /
+    ``LALAdvLIGOPsd``), to an early Advanced LIGO noise model (data after
+    K. Thorne); quoted in B. S. Sathyaprakash and B. F. Schutz, Living Rev.
+    Relativ. 12, 2 (2009), Eq. (4.4) and Table 1. It is not the final design
+    curve: its bucket, minimum :math:`3.2\times10^{-48}/\mathrm{Hz}` near 230 Hz,
+    is deeper, and its amplitude spectral density is 0.5 to 2.7 times that of
+    the zero-detuned high-power design curve (:func:`aligo_psd`) over 20-1000 Hz.
     """
     f = np.asarray(f, dtype=np.float64)
     f_cut = _positive(f_cut, "f_cut")
@@ -372,206 +388,6 @@ def coloured_noise(n_samples, fs, psd=None, *, n_series=None, random_state=None)
 
 
 # ---------------------------------------------------------------------------
-# Whitening
-# ---------------------------------------------------------------------------
-
-
-def _interp_rows(x_new, x, Y):
-    """Linear interpolation of each row of Y (on the increasing grid x) at x_new."""
-    j = np.clip(np.searchsorted(x, x_new) - 1, 0, len(x) - 2)
-    w = np.clip((x_new - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
-    return Y[..., j] * (1.0 - w) + Y[..., j + 1] * w
-
-
-def _welch_psd(x, fs):
-    from scipy.signal import welch
-
-    n = x.shape[-1]
-    nperseg = max(16, 2 ** int(np.floor(np.log2(n / 4))))
-    return welch(x, fs=fs, nperseg=min(nperseg, n), axis=-1)
-
-
-def whiten(strain, fs, psd=None, *, taper=0.25):
-    r"""Whiten strain: divide its spectrum by the amplitude spectral density (S43).
-
-    .. math::
-
-        \tilde x_w(f) = \frac{\tilde x(f)}{\sqrt{S_n(f) \, f_s / 2}},
-
-    normalised so that noise with PSD :math:`S_n` becomes white noise of unit
-    variance.
-
-    A plain FFT treats the segment as periodic: the jump between its last and
-    first sample, spread by the whitening filter, leaves a burst of excess
-    power at both edges. Here the segment is extended on both sides by
-    ``taper`` seconds of its mirror image (continuous at the edges, with the
-    same spectrum), the extension is brought to zero by a Hann taper, and the
-    whitening filter is truncated in time to the same half-length
-    (inverse-spectrum truncation) so that no wrap-around reaches the data.
-    The extension is cut off again at the end.
-
-    Parameters
-    ----------
-    strain : array-like of shape (n,) or (m, n)
-        One series, or one per row.
-    fs : float
-        Sampling rate in Hz.
-    psd : None, callable or array of shape (n // 2 + 1,)
-        One-sided noise PSD :math:`S_n(f)`. None estimates it from each series
-        with Welch's method (segments of a quarter of the series); a callable
-        is evaluated on the frequencies it needs (e.g. :func:`aligo_psd`); an
-        array is sampled on ``numpy.fft.rfftfreq(n, 1 / fs)``. Infinite values
-        mark frequencies that are removed.
-    taper : float, default=0.25
-        Padding on each side and half-length of the whitening filter, in
-        seconds (at most ``n - 1`` samples). 0 gives the naive periodic FFT
-        whitening, with its edge artefacts.
-
-    Returns
-    -------
-    whitened : ndarray of the shape of ``strain``
-        Dimensionless; unit variance where the data are noise with PSD ``psd``.
-
-    Notes
-    -----
-    Cost :math:`O((n + 2p) \log(n + 2p))` per series for padding :math:`p`.
-    Reference: B. Allen et al., FINDCHIRP, Phys. Rev. D 85, 122006 (2012), Sec. IV.C
-    (inverse spectrum truncation).
-    """
-    x = _strain(strain)
-    fs = _positive(fs, "fs")
-    taper = _positive(taper, "taper", allow_zero=True)
-    n = x.shape[-1]
-    p = min(int(round(taper * fs)), n - 1)
-    M = n + 2 * p
-    f_n = np.fft.rfftfreq(n, 1.0 / fs)
-    f_M = np.fft.rfftfreq(M, 1.0 / fs)
-
-    if psd is None:
-        f_w, S_w = _welch_psd(x, fs)
-        inv_asd = _interp_rows(f_M, f_w, _inverse_asd(np.maximum(S_w, np.finfo(float).tiny)))
-    elif callable(psd):
-        inv_asd = _inverse_asd(_psd_values(psd, f_M))
-    else:
-        inv_asd = _interp_rows(f_M, f_n, _inverse_asd(_psd_values(psd, f_n)))
-    W = inv_asd / np.sqrt(fs / 2.0)
-    if p > 0:
-        # inverse-spectrum truncation: keep the impulse response within |lag| < p, Hann-shaped
-        w_t = fft.irfft(W, n=M, axis=-1)
-        lag = np.minimum(np.arange(M), M - np.arange(M))
-        w_t = w_t * np.where(lag < p, np.cos(0.5 * np.pi * lag / p) ** 2, 0.0)
-        W = fft.rfft(w_t, axis=-1)
-        pad = [(0, 0)] * (x.ndim - 1) + [(p, p)]
-        x = np.pad(x, pad, mode="reflect")
-        ramp = np.sin(0.5 * np.pi * (np.arange(p) + 0.5) / p) ** 2
-        x[..., :p] *= ramp
-        x[..., -p:] *= ramp[::-1]
-    y = fft.irfft(fft.rfft(x, axis=-1, workers=-1) * W, n=M, axis=-1, workers=-1)
-    return np.ascontiguousarray(y[..., p:p + n])
-
-
-# ---------------------------------------------------------------------------
-# Matched filter
-# ---------------------------------------------------------------------------
-
-
-def optimal_snr(template, fs, psd=None):
-    r"""Optimal signal-to-noise ratio of a signal in noise of PSD ``psd`` (S43).
-
-    .. math::
-
-        \rho_\mathrm{opt}^2 = \langle h | h \rangle = 4 \int_0^\infty \frac{|\tilde h(f)|^2}{S_n(f)} \, df
-        \approx \frac{4}{N f_s} \sum_k w_k \frac{|H_k|^2}{S_n(f_k)},
-        \quad H = \mathrm{rfft}(h),
-
-    with :math:`w_k = 1/2` for the DC and Nyquist bins (which have no negative
-    partner) and 1 otherwise, so that for white noise of variance
-    :math:`\sigma^2` per sample (:math:`S_n = 2\sigma^2/f_s`) Parseval gives
-    exactly :math:`\rho_\mathrm{opt}^2 = \sum_j h_j^2 / \sigma^2`.
-
-    Parameters
-    ----------
-    template : array-like of shape (n,) or (m, n)
-        The signal :math:`h(t)` (one per row).
-    fs : float
-        Sampling rate in Hz.
-    psd : None, callable or array of shape (n // 2 + 1,)
-        One-sided PSD (None: :func:`aligo_psd`).
-
-    Returns
-    -------
-    rho : float or ndarray of shape (m,)
-    """
-    h = _strain(template, "template")
-    fs = _positive(fs, "fs")
-    n = h.shape[-1]
-    S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
-    H = fft.rfft(h, axis=-1, workers=-1)
-    rho2 = 4.0 / (n * fs) * np.sum(_edge_weights(n) * np.abs(H) ** 2 * _inverse_asd(S) ** 2, axis=-1)
-    return np.sqrt(rho2)
-
-
-def matched_filter_snr(data, template, fs, psd=None):
-    r"""SNR time series of the optimal (Wiener) matched filter (S43).
-
-    For a template delayed by :math:`t` (circularly) the complex filter output
-    and SNR are
-
-    .. math::
-
-        z(t) = 4 \int_0^\infty \frac{\tilde d(f) \tilde h^*(f)}{S_n(f)} e^{2\pi i f t} \, df, \qquad
-        \rho(t) = \frac{|z(t)|}{\sigma}, \quad \sigma^2 = \langle h | h \rangle.
-
-    Taking the modulus maximises over the coalescence phase (the real and
-    imaginary parts are the two quadratures). In Gaussian noise
-    :math:`\rho^2` is :math:`\chi^2` with 2 degrees of freedom
-    (:math:`\langle\rho^2\rangle = 2`); for a signal matching the template
-    the peak is :math:`\approx \rho_\mathrm{opt}`.
-
-    Parameters
-    ----------
-    data : array-like of shape (n,) or (m, n)
-        Strain :math:`d(t)`, one series per row.
-    template : array-like of shape (n,)
-        Template :math:`h(t)` on the same time grid (unit amplitude does not matter).
-    fs : float
-        Sampling rate in Hz.
-    psd : None, callable or array of shape (n // 2 + 1,)
-        One-sided PSD (None: :func:`aligo_psd`).
-
-    Returns
-    -------
-    rho : ndarray of the shape of ``data``
-        ``rho[..., k]`` is the SNR of the template delayed by ``k / fs``
-        seconds (modulo the segment length): a signal like the template but
-        merging ``k / fs`` later peaks at index ``k``.
-
-    Notes
-    -----
-    One rfft of the data and an inverse complex FFT: :math:`O(n \log n)`.
-    Reference: B. Allen et al., FINDCHIRP, Phys. Rev. D 85, 122006 (2012).
-    """
-    d = _strain(data, "data")
-    h = _strain(template, "template")
-    if h.ndim != 1 or h.shape[-1] != d.shape[-1]:
-        raise ValueError(f"template must be 1D with as many samples as data ({d.shape[-1]}), got shape {h.shape}.")
-    fs = _positive(fs, "fs")
-    n = d.shape[-1]
-    S = _psd_values(psd, np.fft.rfftfreq(n, 1.0 / fs))
-    inv_S = _edge_weights(n) * _inverse_asd(S) ** 2
-    H = fft.rfft(h)
-    sigma = np.sqrt(4.0 / (n * fs) * np.sum(np.abs(H) ** 2 * inv_S))
-    if sigma == 0:
-        raise ValueError("template has no power in the band where psd is finite.")
-    Q = np.zeros(d.shape[:-1] + (n,), dtype=np.complex128)
-    Q[..., : len(S)] = fft.rfft(d, axis=-1, workers=-1) * (np.conj(H) * inv_S)
-    # sum_k Q_k e^{2 pi i k j / n} = n * ifft(Q), and 4 / (n fs) * n = 4 / fs
-    z = fft.ifft(Q, axis=-1, overwrite_x=True, workers=-1)
-    z *= 4.0 / fs
-    return np.abs(z) / sigma
-
-
-# ---------------------------------------------------------------------------
 # Data set
 # ---------------------------------------------------------------------------
 
@@ -588,7 +404,7 @@ def _range(r, name):
 
 def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random_state=None, *,
                   chirp_mass_range=(10.0, 30.0), merger_range=(0.6, 0.95), f_low=20.0, signal_fraction=0.5,
-                  whitened=True, psd=None):
+                  whitened=True, psd=None, return_X_y=False):
     r"""Labelled detector segments with and without an injected chirp (S43).
 
     Each segment is coloured Gaussian noise with PSD ``psd`` (Advanced LIGO by
@@ -620,6 +436,8 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random
         noise variance, what a classifier should see); else the raw strain.
     psd : None, callable or array of shape (n_t // 2 + 1,)
         Noise PSD (None: :func:`aligo_psd`).
+    return_X_y : bool, default=False
+        Return the tuple ``(X, y)`` instead of the Bunch (as scikit-learn's loaders).
 
     Returns
     -------
@@ -708,5 +526,7 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random
         snr[sig], t_merger[sig], chirp_mass[sig] = rho, tc, Mc
     if whitened:
         X = whiten(X, fs, S)
+    if return_X_y:
+        return X, y
     return Bunch(X=X, y=y, snr=snr, t_merger=t_merger, chirp_mass=chirp_mass, signal=signal,
                  times=np.arange(n_t) / fs, fs=fs, f_low=f_low, psd=S)

@@ -3,6 +3,9 @@ r"""Neural networks from their equations (S12-S21).
 - Layers with explicit forward and back-propagation: :class:`Dense`, the
   activations :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`, :class:`LeakyReLU`,
   :class:`ELU`, :class:`Softmax`, and :class:`Dropout`, :class:`Flatten`.
+- Convolution and pooling (S37-S40): :class:`Conv1D`, :class:`Conv2D`, :class:`MaxPool1D`,
+  :class:`MaxPool2D`, :class:`AvgPool1D`, :class:`AvgPool2D`, :class:`GlobalAvgPool`, :class:`Reshape`,
+  and the estimators :class:`CNNClassifier`, :class:`CNNRegressor`.
 - Costs: :class:`MSELoss`, :class:`BinaryCrossEntropy`, :class:`CrossEntropy`
   (S15) and :class:`FunctionalLoss` (S17, data that are integrals of the network).
 - Initialisers (S18) in :mod:`physml.nn.initializers`.
@@ -12,6 +15,8 @@ r"""Neural networks from their equations (S12-S21).
 - :func:`gradient_check`: back-propagation against finite differences.
 """
 
+from .conv import AvgPool1D, AvgPool2D, Conv1D, Conv2D, GlobalAvgPool, MaxPool1D, MaxPool2D, Reshape
+from .cnn import CNNClassifier, CNNRegressor
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .initializers import INITIALIZERS, get_initializer
 from .layers import (
@@ -35,10 +40,20 @@ from .network import Sequential
 from .training import train
 
 __all__ = [
+    "AvgPool1D",
+    "AvgPool2D",
+    "Conv1D",
+    "Conv2D",
+    "GlobalAvgPool",
+    "MaxPool1D",
+    "MaxPool2D",
+    "Reshape",
     "ACTIVATIONS",
     "INITIALIZERS",
     "Activation",
     "BinaryCrossEntropy",
+    "CNNClassifier",
+    "CNNRegressor",
     "CrossEntropy",
     "Dense",
     "Dropout",
