@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from physml.datasets import _ising_kernels as K
 from physml.datasets import ising
+from physml.datasets.ising import _kernels as K
 
 
 def _numpy_checkerboard(s, beta, n_sweeps, rng):
@@ -79,5 +79,5 @@ def run(bench):
     bench.compare("ising Mehta set, 2 threads", sizes=f"16 T x {n} x 40^2",
                   physml=lambda: ising.ising_configurations(**kw, n_jobs=2),
                   peer=lambda: ising.ising_configurations(**kw, n_jobs=1), peer_name="physml n_jobs=1",
-                  quality=lambda r: float(np.abs(ising.magnetisation(r[0][r[1] == 1.5])).mean()),
+                  quality=lambda r: float(np.abs(ising.magnetisation(r.X[r.T == 1.5])).mean()),
                   quality_name="|m|(1.5)", repeats=1, goal="< 120 s")
