@@ -93,6 +93,12 @@ res = optim.minimize(valley, [-4.0, 1.5], grad=valley_grad, method="gd", lr=0.5,
 print(res.message)
 
 # %% [markdown]
+# **What this shows.** The learning rate is bounded by the steepest curvature,
+# $\eta < 2/\lambda_{\max}$, while the flattest direction sets how long
+# gradient descent takes: the condition number $\lambda_{\max}/\lambda_{\min}$
+# is the cost of a first-order method.
+
+# %% [markdown]
 # ## 2. Newton's method (S6)
 #
 # Newton scales the gradient with the inverse Hessian, $v_t = H^{-1} \nabla E$.
@@ -110,6 +116,13 @@ res = optim.minimize(lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(n), grad=lambda
                      hess=lambda x: A, method="newton", tol=1e-8)
 print(f"condition number {np.linalg.cond(A):.0f}: {res.n_iter} Newton step, "
       f"error {np.linalg.norm(res.x - np.linalg.solve(A, b)):.1e}")
+
+# %% [markdown]
+# **What this shows.** On a quadratic, Newton's step
+# $\Delta\theta = -H^{-1}\nabla E$ lands on the minimum in one step whatever
+# the condition number (printed: one step, error at round-off). The price is
+# solving with the Hessian, $O(n^3)$ for $n$ parameters, which is why networks
+# with millions of weights use first-order methods.
 
 # %% [markdown]
 # ## 3. Momentum (S8)
@@ -142,6 +155,12 @@ plt.ylabel("E")
 plt.legend()
 plt.title(f"kappa = {kappa:.0f}")
 plt.show()
+
+# %% [markdown]
+# **What this shows.** Gradient descent's error falls by about
+# $(\kappa-1)/(\kappa+1)$ per step, momentum's by about
+# $(\sqrt\kappa-1)/(\sqrt\kappa+1)$: for $\kappa = 100$ that is roughly ten
+# times fewer steps for the same accuracy.
 
 # %% [markdown]
 # ## 4. The race on Rosenbrock's banana (S5–S10)
@@ -191,6 +210,13 @@ theta = np.zeros(3)
 opt = optim.Adam(lr=0.01, eps=0.0)
 opt.step([theta], [np.array([1e-4, -3.0, 2e5])])
 print(theta)
+
+# %% [markdown]
+# **What this shows.** The printed step is $\eta = 0.01$ in every coordinate
+# although the gradients differ by nine orders of magnitude: Adam's step size is
+# set by the learning rate, not by the scale of the gradient. On the banana
+# this is what lets Adam and momentum follow the curved valley where plain
+# gradient descent crawls.
 
 # %% [markdown]
 # ## 5. Your own training loop: mini-batch SGD and Adam (S7, S10)
