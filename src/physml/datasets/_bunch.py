@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 __all__ = ["Bunch"]
 
 
@@ -42,7 +40,7 @@ class Bunch(dict):
         return dict.__iter__(self)
 
     def __getitem__(self, key):
-        if self._unpack and isinstance(key, (numbers.Integral, slice)) and not isinstance(key, bool):
+        if self._unpack and not isinstance(key, str):  # the keys are str: anything else indexes the tuple
             values = tuple(dict.__getitem__(self, k) for k in self._unpack)
             return values[key]
         return dict.__getitem__(self, key)

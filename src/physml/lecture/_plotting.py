@@ -38,10 +38,14 @@ def contour(ax, fun, window, levels, log=True, n=300):
 
 
 def log_ticks(ax, axis="y"):
-    """Plain-number ticks at 1, 2 and 5 times the powers of ten on a log axis (no crowded minor labels)."""
+    """Plain-number ticks on a log axis, dense enough to read values off (call after plotting)."""
     from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    decades = np.log10(hi / lo)
+    subs = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0) if decades < 1.2 else \
+        (1.0, 2.0, 3.0, 5.0) if decades < 3 else (1.0, 2.0, 5.0) if decades < 6 else (1.0,)
+    target.set_major_locator(LogLocator(subs=subs))
     target.set_major_formatter(FormatStrFormatter("%g"))
     target.set_minor_formatter(NullFormatter())

@@ -73,9 +73,9 @@ def _toy_figure(ch, d):
         x, y = d["laws"][law]
         ax.plot(x, y, "o", ms=3.5, color=color, label=law)
         ax.plot(grid, LAWS[law](grid), color=color, lw=1)
-    ax.set_xlabel("x")
+    ax.set_xlabel("x (dimensionless)")
     ax.set_ylabel("y = f(x) + eta")
-    ax.set_title("S1: known laws with noise sigma = 0.5", fontsize=9)
+    ax.set_title("S1: laws with noise, sigma = 0.5", fontsize=9)
     legend(ax)
 
     ax = axes[1]
@@ -84,17 +84,19 @@ def _toy_figure(ch, d):
         ax.plot(*X[y == k].T, ".", ms=2.5, color=f"C{k}", label=f"sigma = {sigma[k]}")
     ax.plot(*d["centres"].T, "k+", ms=12, mew=2)
     ax.set_aspect("equal")
-    ax.set_title("S22: blobs of unequal variance (the K-means failure case)", fontsize=9)
+    ax.set_title("S22: blobs of unequal variance", fontsize=9)
+    ax.set_xlabel("feature x_1")
+    ax.set_ylabel("feature x_2")
     legend(ax, markerscale=4)
 
     ax = axes[2]
-    tiles = np.ones((2 * 9, 5 * 9)) * 16
+    tiles = np.zeros((2 * 9, 5 * 9))  # white gaps between the digits
     for k in range(10):
         r, c = divmod(k, 5)
         tiles[9 * r: 9 * r + 8, 9 * c: 9 * c + 8] = d["digits"][k]
     ax.imshow(tiles, cmap="gray_r")
     ax.set_axis_off()
-    ax.set_title(f"bundled UCI digits: {d['n_digits']} images of 8 x 8", fontsize=9)
+    ax.set_title(f"{d['n_digits']} bundled 8 x 8 digits", fontsize=9)
     ch.figure(fig, "toy", title="Toy data sets: noisy laws, unequal blobs and 8 x 8 digits, all without a download",
               finding="Left: the two laws of the slides with Gaussian noise (S1). Middle: three Gaussian blobs with "
                       "standard deviations 0.5, 2.5 and 1.0 around the marked centres, the case where K-means "
@@ -151,8 +153,8 @@ def _ising_snapshots_figure(ch, d):
         ax.set_title(f"{name}\nm = {magnetisation(snap):+.2f}", fontsize=9)
         ax.set_axis_off()
     ch.figure(fig, "ising_snapshots",
-              title=f"{L} x {L} Ising snapshots: one sign dominates below T_c, domains of all sizes at T_c, "
-                    "none above",
+              title=f"{L} x {L} Ising snapshots: below T_c one sign fills the lattice; from T_c up both signs "
+                    "form domains, which shrink as T grows",
               finding=f"One equilibrium configuration per temperature (black = -1, white = +1), the fourth at "
                       f"T_c = {T_c:.3f} itself, drawn by checkerboard Metropolis away from T_c and by the Wolff "
                       "cluster algorithm near it. Each stored sample has its global sign flipped with probability "
@@ -166,7 +168,7 @@ def _ising_thermo_figure(ch, d):
     axes[0].plot(grid, onsager_energy(grid), color="k", lw=1, label="Onsager (L = infinity)")
     axes[0].errorbar(temps, d["E_mean"], yerr=d["E_err"], fmt="o", ms=4, color="C3", capsize=2,
                      label=f"Monte Carlo, L = {L}, n = {n} per T")
-    axes[0].set_ylabel("energy per spin E/N")
+    axes[0].set_ylabel("energy per spin E/N (J)")
     axes[1].plot(grid, onsager_magnetisation(grid), color="k", lw=1, label="Onsager-Yang (L = infinity)")
     axes[1].errorbar(temps, d["m_mean"], yerr=d["m_err"], fmt="o", ms=4, color="C0", capsize=2,
                      label=f"Monte Carlo, L = {L}")

@@ -381,12 +381,12 @@ def _universal_figure(ch, d):
     ax0.plot(x, d["y"], "k:", lw=2, label="sin(2 pi x)")
     best = widths[int(np.argmin(mses))]
     for w in sorted({widths[0], widths[1], best}):
-        ax0.plot(x, d["preds"][w], label=f"{w} hidden neurons" + (" (smallest MSE)" if w == best else ""))
+        ax0.plot(x, d["preds"][w], label=f"{w} hidden unit{'s' if w > 1 else ''}" + (" (smallest MSE)" if w == best else ""))
     ax0.set(xlabel="x (dimensionless)", ylabel="y = sin(2 pi x)", title="one hidden tanh layer")
-    legend(ax0)
+    legend(ax0, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)  # below: the curves fill the panel
     ax1.loglog(widths, mses, "o-")
     ax1.axhline(1e-3, color="gray", ls=":", label="1e-3")
-    ax1.set(xlabel="hidden neurons", ylabel="mean squared error", title=f"{epochs} epochs of Adam")
+    ax1.set(xlabel="hidden units (width of the layer)", ylabel="mean squared error", title=f"{epochs} epochs of Adam")
     legend(ax1)
     best = int(np.argmin(mses))
     ch.figure(fig, "universal_approximation",
@@ -471,7 +471,7 @@ def _ising_figure(ch, d):
     mark_T_c(ax0, label=f"Onsager T_c = {T_c:.3f}")
     ax0.set(xlabel="temperature T (J / k_B)", ylabel="mean network output P(ordered)",
             title=f"MLP 1600-64-1, L = {L}: the critical region, never trained on")
-    legend(ax0)
+    legend(ax0, loc="lower left")
     ax1.axvspan(2.0, 2.5, color="gray", alpha=0.2, label="not trained on")
     ax1.plot(temps, d["acc_T"], "o-", label="held-out configurations")
     mark_T_c(ax1)

@@ -296,8 +296,8 @@ def _race(r, seed):
             runs[label] = {"n_iter": res.n_iter, "history": np.asarray(res.history), "path": np.array(path),
                            "n_damped": res.n_damped}
             r.check_below(f"{fname}: {label}, max |theta - theta_scipy|", float(np.abs(res.x - ref).max()), 1e-6,
-                          seed=seed, note=f"SciPy BFGS optimum; {res.n_iter} steps to max|grad E| < {_RACE_TOL:g}"
-                                          f" ({res.message.split(';')[0]})")
+                          seed=seed, note=f"reference: SciPy's BFGS optimum; stopped at max|grad E| < {_RACE_TOL:g} "
+                                          f"after {res.n_iter} steps")
         out[fname] = {"ref": ref, "runs": runs}
     # Adam's bias correction: the very first step has length eta in each coordinate
     adam = out["Rosenbrock"]["runs"]["Adam"]["path"]
@@ -336,7 +336,7 @@ def _race_figure(ch, d):
         # below the panel, never over a path
         legend(ax_path, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
         ax_cost.set_xlabel("step t + 1")
-        ax_cost.set_ylabel("E(theta_t) (E(theta*) = 0)")
+        ax_cost.set_ylabel("cost E(theta_t) (minimum 0)")
         ax_cost.set_ylim(1e-17, None)
     newton = [steps[f, "Newton"] for f in RACE]
     first_order = [v for (f, label), v in steps.items() if label != "Newton"]

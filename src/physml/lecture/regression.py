@@ -275,7 +275,7 @@ def _cv_figure(ch, d):
     ax.set_yscale("log")
     log_ticks(ax)
     ax.set_xlabel("polynomial degree N")
-    ax.set_ylabel(f"{K}-fold cross-validation error (mean squared, y units^2)")
+    ax.set_ylabel(f"{K}-fold cross-validation error (MSE)")
     legend(ax)
     chosen = {law: c["chosen"] for law, c in d["laws"].items()}
     ch.figure(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 import os
+import textwrap
 import sys
 import time
 from dataclasses import dataclass, field
@@ -194,8 +195,11 @@ class Chapter:
         the page is shown scaled down) is enlarged to that size: tick labels, axis labels,
         panel titles and legends.
         """
-        fig.suptitle(title)
+        suptitle = fig.suptitle(title)
         _readable(fig)
+        # wrap the title to the figure's width (about 0.55 em per character)
+        size_px = suptitle.get_fontsize() * _DPI / 72
+        suptitle.set_text("\n".join(textwrap.wrap(title, max(20, int(fig.get_figwidth() * _DPI / (0.55 * size_px))))))
         filename = f"{self.name}_{name}.png"
         path = Path(self.out_dir) / filename
         fig.savefig(path, dpi=_DPI)

@@ -282,10 +282,10 @@ def _seed_entropy(random_state):
     """An int for SeedSequence: the seed itself, or drawn from a Generator; None for fresh entropy."""
     if random_state is None:
         return None
-    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, bool):
-        check_random_state(random_state)
-        return int(random_state)
-    return int(check_random_state(random_state).integers(2**63))
+    rng = check_random_state(random_state)  # validates ints (no bools), Generators and RandomStates
+    if rng is random_state or isinstance(random_state, np.random.RandomState):
+        return int(rng.integers(2**63))
+    return int(random_state)
 
 
 def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_in=None, thin=None,
