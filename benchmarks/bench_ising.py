@@ -16,6 +16,7 @@ import numpy as np
 
 from physml.datasets import ising
 from physml.datasets.ising import _kernels as K
+from physml.datasets.ising import sampling
 
 
 def _numpy_checkerboard(s, beta, n_sweeps, rng):
@@ -49,7 +50,7 @@ def run(bench):
     beta = 1 / T
     rng = np.random.default_rng(0)
     for L, n_sweeps in ((40, 10 if bench.quick else 200), (128, 2 if bench.quick else 20)):
-        chain = ising._MetropolisChain(L, T, np.random.default_rng(1), "random")
+        chain = sampling._MetropolisChain(L, T, np.random.default_rng(1), "random")
         s = rng.choice(np.array([-1, 1], np.int8), size=(64, L, L))
         flips = 64 * L * L * n_sweeps
         bench.compare(f"ising metropolis L={L}", sizes=f"64 x {L}^2 x {n_sweeps} sweeps",
