@@ -86,7 +86,9 @@ def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, ver
         t0 = time.perf_counter()
         try:
             result = module.compute(seed=seed, quick=quick)
-            ch.checks.extend(result.checks)
+            for c in result.checks:
+                ch.check(c.name, c.value, c.reference, c.tol, seed=c.seed, relative=c.relative, note=c.note,
+                         kind=c.kind)
             ch.notes.extend(result.notes)
             module.figures(result, ch)
         except Exception:

@@ -206,6 +206,12 @@ class Chapter:
         self.figures.append(FigureEntry(filename, title, finding))
         return path
 
+    def check(self, name, value, reference, tol, *, seed, relative=False, note="", kind="equal") -> Check:
+        """Record one row of the chapter's table (:func:`run_lecture` copies a :class:`Result`'s rows here)."""
+        c = Check(name, float(value), float(reference), float(tol), seed, relative, note, kind)
+        self.checks.append(c)
+        return c
+
     def note(self, text: str) -> None:
         """A paragraph of text under the chapter's title."""
         self.notes.append(text)
