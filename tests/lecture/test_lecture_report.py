@@ -105,3 +105,22 @@ def test_measured_row_has_no_reference_and_never_fails():
 
     c = Result().measured("epochs", 123, seed=0)
     assert c.passed and c.reference_text == "" and c.kind == "measured"
+
+
+def test_figure_text_is_at_least_9_pt_as_displayed_in_the_page(tmp_path):
+    # issue 13 item 2: a 14-inch figure is shown 1060 px wide, scaled by 1060 / (14 * 110) = 0.69
+    from physml.lecture import report
+
+    ch = report.Chapter(name="t", title="t", out_dir=tmp_path)
+    fig, (ax0, ax1) = ch.subplots(1, 2, figsize=(14, 4))
+    ax0.plot([1, 2], [3, 4], label="a line")
+    ax0.legend(fontsize=6)
+    ax0.set_xlabel("x (m)", fontsize=5)
+    ax1.set_title("small", fontsize=7)
+    ax1.tick_params(labelsize=4)
+    ch.figure(fig, "wide", title="A wide figure " * 20, finding="-")
+    scale = report._PAGE_PX / (14 * report._DPI)
+    texts = [ax0.xaxis.label, ax1.title, *ax0.get_legend().get_texts(), *ax1.get_xticklabels(), fig._suptitle]
+    assert all(t.get_fontsize() * scale >= report.MIN_FONT - 1e-9 for t in texts)
+    assert "\n" in fig._suptitle.get_text()  # the long title is wrapped to the figure's width
+    assert ch.figures[0].title == "A wide figure " * 20  # the caption keeps it whole

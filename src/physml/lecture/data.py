@@ -175,7 +175,7 @@ def _ising_thermo_figure(ch, d):
     axes[1].set_ylabel("|m| per spin")
     for ax in axes:
         mark_T_c(ax)
-        ax.set_xlabel("temperature T (J = k_B = 1)")
+        ax.set_xlabel("temperature T (J / k_B)")
         legend(ax)
     ch.figure(fig, "ising_thermo",
               title="Monte Carlo energy and magnetisation follow Onsager's exact curves, except |m| near T_c",
@@ -215,7 +215,7 @@ def _ising_tau_figure(ch, d):
         ax.plot(temps, tau[L, "wolff"], "s" + ls, color="C0", label=f"Wolff, L = {L}")
     mark_T_c(ax)
     ax.set_yscale("log")
-    ax.set_xlabel("temperature T")
+    ax.set_xlabel("temperature T (J / k_B)")
     ax.set_ylabel("tau_int of |m| (sweeps)")
     legend(ax)
     L_big = sizes[-1]
