@@ -150,8 +150,8 @@ runs = {
 }
 for name, r in runs.items():
     plt.semilogy(r.history, label=f"{name}: {r.n_iter} steps")
-plt.xlabel("step")
-plt.ylabel("E")
+plt.xlabel("step t")
+plt.ylabel("cost E(theta_t) (minimum 0)")
 plt.legend()
 plt.title(f"kappa = {kappa:.0f}")
 plt.show()
@@ -197,7 +197,7 @@ for method, options in settings.items():
 ax1.plot(1, 1, "r*", ms=12)
 ax1.legend()
 ax2.set_xlabel("step + 1")
-ax2.set_ylabel("E")
+ax2.set_ylabel("cost E(theta_t) (minimum 0)")
 plt.show()
 
 # %% [markdown]
@@ -251,7 +251,7 @@ for name, opt in [("SGD", optim.GradientDescent(0.05)), ("Adam", optim.Adam(0.05
     plt.semilogy(losses, "o-", label=name)
     print(f"{name}: w = {np.round(w, 3)}, b = {b[0]:.3f}  (true {w_true}, {b_true})")
 plt.xlabel("epoch")
-plt.ylabel("training loss")
+plt.ylabel("training loss (mean squared error / 2)")
 plt.legend()
 plt.show()
 

@@ -160,7 +160,7 @@ for init in ["zeros", "normal", "glorot_uniform", "he_uniform"]:
     if init == "zeros":
         W = net.layers[0].W
         print("zero init: largest difference between hidden units' weights after training:", np.ptp(W, axis=1).max())
-ax.set(xlabel="epoch", ylabel="training cost", title="3 tanh layers, Adam")
+ax.set(xlabel="epoch", ylabel="training cost (cross-entropy, nats)", title="3 tanh layers, Adam")
 ax.legend()
 plt.show()
 
@@ -244,11 +244,11 @@ print(f"chi^2 / n = {E / sigma**2:.2f}; rms error of f: "
 fig, (a0, a1) = plt.subplots(1, 2, figsize=(9, 3.5))
 a0.errorbar(centres, F_dat, sigma, fmt="k.", label="data")
 a0.plot(centres, A @ f_nn, label="A f_NN")
-a0.set(xlabel="y", title="smeared data")
+a0.set(xlabel="kernel position y_i", ylabel="F_i = (A f)_i", title="smeared data")
 a0.legend()
 a1.plot(x, f_true, "k:", label="true f")
 a1.plot(x, f_nn, label="network")
-a1.set(xlabel="x", title="the function itself")
+a1.set(xlabel="x (dimensionless)", ylabel="f(x)", title="the function itself")
 a1.legend()
 plt.show()
 
