@@ -471,13 +471,13 @@ def _ising_figure(ch, d):
     mark_T_c(ax0, label=f"Onsager T_c = {T_c:.3f}")
     ax0.set(xlabel="temperature T (J / k_B)", ylabel="mean network output P(ordered)",
             title=f"MLP 1600-64-1, L = {L}: the critical region, never trained on")
-    legend(ax0, loc="lower left")
+    legend(ax0, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below: never over the curve
     ax1.axvspan(2.0, 2.5, color="gray", alpha=0.2, label="not trained on")
     ax1.plot(temps, d["acc_T"], "o-", label="held-out configurations")
     mark_T_c(ax1)
     ax1.set(xlabel="temperature T (J / k_B)", ylabel="test accuracy (fraction correct)", ylim=(0, 1.05),
             title="accuracy per temperature")
-    legend(ax1, loc="lower left")
+    legend(ax1, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     ch.figure(fig, "ising_phases",
               title=f"An MLP trained away from T_c locates the transition at T = {T_cross:.3f} +- {dT:.3f} "
                     f"(T_c = {T_c:.3f})",
