@@ -268,3 +268,116 @@ def test_lecture_exit_status_says_whether_every_number_reproduced(tmp_path, monk
     monkeypatch.setattr(report.Chapter, "check", shifted)
     assert main(["lecture", "--chapters", "regression", "--quick", "--quiet", "--out", str(out)]) == 1
     assert "not reproduced: regression:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# physml tutorial
+# ---------------------------------------------------------------------------
+
+_TINY_TUTORIAL = '''# %% [markdown]
+# # Hands-on 9: a tiny tutorial
+#
+# One figure and one number.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+x = np.linspace(0.0, 1.0, 5)
+print("sum", x.sum())
+plt.plot(x, x**2)
+plt.show()
+'''
+
+
+def test_tutorial_list_names_every_tutorial(capsys):
+    from physml.cli import available_tutorials
+
+    assert main(["tutorial", "--list"]) == 0
+    out = capsys.readouterr().out
+    names = list(available_tutorials())
+    assert {"physics_data", "regression", "optimisers", "neural_networks"} <= set(names)
+    for name in names:
+        assert name in out
+    assert "Hands-on 1: regression" in out
+
+
+def test_tutorials_are_found_inside_an_installed_package(tmp_path):
+    """A wheel holds physml/tutorials/ (force-include): the lookup finds them there, with no checkout around."""
+    import shutil
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    assert config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == {"tutorials": "physml/tutorials"}
+    site = tmp_path / "site-packages"
+    shutil.copytree(root / "src" / "physml", site / "physml", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "tutorials", site / "physml" / "tutorials")
+    code = "from physml.cli import tutorial_folder, available_tutorials; print(tutorial_folder()); " \
+           "print(sorted(available_tutorials()))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(site)))
+    assert result.returncode == 0, result.stderr
+    folder, names = result.stdout.splitlines()
+    assert folder == str(site / "physml" / "tutorials")
+    assert "'regression'" in names
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_tutorials(tmp_path):
+    pytest.importorskip("hatchling")
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(root)], check=True, timeout=300)
+    (wheel,) = tmp_path.glob("physml-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for path in sorted((root / "tutorials").glob("*.py")):
+        assert f"physml/tutorials/{path.name}" in names
+
+
+def test_tutorial_writes_an_executed_notebook_with_its_figures(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("jupytext")
+    pytest.importorskip("nbclient")
+    import nbformat
+
+    import physml.cli
+
+    folder = tmp_path / "tutorials"
+    folder.mkdir()
+    (folder / "09_tiny.py").write_text(_TINY_TUTORIAL)
+    monkeypatch.setattr(physml.cli, "tutorial_folder", lambda: folder)
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as in a headless shell: the figures must survive it
+    out = tmp_path / "out"
+    assert main(["tutorial", "tiny", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    nb = nbformat.read(out / "09_tiny.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("sum 2.5" in o.get("text", "") for o in outputs)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
+    assert f"notebook: {(out / '09_tiny.ipynb').resolve()}" in captured.out
+    assert "1 figures" in captured.out
+    try:
+        import nbconvert  # noqa: F401
+    except ImportError:
+        assert "nbconvert is not installed" in captured.err and "physml[notebooks]" in captured.err
+        assert not (out / "09_tiny.html").exists()
+    else:
+        assert "data:image/png;base64" in (out / "09_tiny.html").read_text()
+        assert f"HTML page with the figures: {(out / '09_tiny.html').resolve()}" in captured.out
+
+
+def test_tutorial_that_fails_says_which_error_in_one_line(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("jupytext")
+    pytest.importorskip("nbclient")
+    import physml.cli
+
+    folder = tmp_path / "tutorials"
+    folder.mkdir()
+    (folder / "09_broken.py").write_text("# %%\nraise RuntimeError('the detector is off')\n")
+    monkeypatch.setattr(physml.cli, "tutorial_folder", lambda: folder)
+    assert main(["tutorial", "broken", "--out", str(tmp_path / "out")]) == 2
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if "nbconvert is not installed" not in line]
+    assert len(err) == 1
+    assert "09_broken.py failed in a cell: RuntimeError: the detector is off" in err[-1]

@@ -15,6 +15,7 @@ import os
 import re
 import runpy
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -327,15 +328,15 @@ def _cmd_tutorial(args) -> int:
         env["PHYSML_TUTORIAL_SMALL"] = "1"
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    print(f"executing {path.name} (every cell; figures are kept in the notebook) ...", file=sys.stderr)
+    print(f"executing {path.name} (every cell; figures are kept in the notebook) ...", flush=True)
     t0 = time.perf_counter()
     try:
         client = nbclient.NotebookClient(nb, timeout=None, kernel_name="python3",
                                          resources={"metadata": {"path": str(out.resolve())}})
         try:
-            client.execute()
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's log lines; cell errors come as outputs
         except CellExecutionError as exc:
-            failed = _one_line(str(exc).strip().splitlines()[-1]) if str(exc).strip() else type(exc).__name__
+            failed = _one_line(f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}")
             nbformat.write(nb, out / f"{path.stem}.ipynb")
             raise CLIError(f"{path.name} failed in a cell: {failed} (the notebook up to there: "
                            f"{out / (path.stem + '.ipynb')})") from None
