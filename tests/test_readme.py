@@ -46,7 +46,7 @@ def test_readme_names_only_what_exists():
 
     for module in sorted(set(re.findall(r"`(physml(?:\.\w+)+)`", README))):
         importlib.import_module(module)
-    for path in sorted(set(re.findall(r"`?((?:tutorials|tests|docs)/[\w./]+\.(?:py|md))", README))):
+    for path in sorted(set(re.findall(r"((?:tutorials/\d\d_|tests/|docs/)[\w./]+\.(?:py|md))", README))):
         assert (ROOT / path).exists(), path
     from physml.lecture import available_chapters
 
