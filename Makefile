@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= lecture_report
 ARGS   ?=
 
-.PHONY: lecture lecture-quick test bench notebooks clean
+.PHONY: lecture lecture-quick test bench notebooks tutorial clean
 
 $(VENV)/.physml-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ $(VENV)/.physml-notebooks: pyproject.toml
 notebooks: $(VENV)/.physml-notebooks
 	$(VENV)/bin/jupytext --to ipynb tutorials/*.py
 	@echo "open them with: $(VENV)/bin/jupyter lab tutorials/"
+
+## make tutorial NAME=regression: execute one tutorial into physml_tutorials/ (notebook + HTML page with its figures)
+tutorial: $(VENV)/.physml-notebooks
+	$(PY) -m physml tutorial $(NAME) --out physml_tutorials $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

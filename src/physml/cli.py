@@ -160,14 +160,21 @@ def _parse_chapters(text: str | None, names: list[str]):
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
-    """Move the finished folder ``tmp`` to ``out``, replacing an older report there."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
+    """Move the finished folder ``tmp`` to ``out``, replacing an older report there.
+
+    Ctrl-C is held back during the two renames (and acted on right after), so ``out`` is never missing.
+    """
+    import signal
+
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.replace(out, old / "report")
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        if out.exists():
+            os.replace(out, old / "report")
+        os.replace(tmp, out)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _cmd_lecture(args) -> int:
