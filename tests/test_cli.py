@@ -381,3 +381,15 @@ def test_tutorial_that_fails_says_which_error_in_one_line(tmp_path, capsys, monk
     err = [line for line in capsys.readouterr().err.strip().splitlines() if "nbconvert is not installed" not in line]
     assert len(err) == 1
     assert "09_broken.py failed in a cell: RuntimeError: the detector is off" in err[-1]
+
+
+def test_an_unexpected_exception_is_still_one_line(monkeypatch, capsys, tmp_path):
+    import physml.datasets.ising as ising
+
+    def bug(*args, **kwargs):
+        raise IndexError("index 7 is out of bounds\nfor axis 0")
+
+    monkeypatch.setattr(ising, "ising_configurations", bug)
+    assert main(["ising", "--L", "4", "--n", "2", "--temperatures", "2", "--out", str(tmp_path / "x.npz")]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == "physml ising: internal error, please report it: IndexError: index 7 is out of bounds for axis 0"
