@@ -409,6 +409,12 @@ def _cmd_cache(args) -> int:
 # parser and entry point
 # ---------------------------------------------------------------------------
 
+_DESCRIPTION = """\
+physml: the methods of the Topical Lectures on Machine Learning, from a shell.
+`physml COMMAND --help` explains each command. Every failure is one line on
+stderr naming the flag at fault, with exit status 2; Ctrl-C exits with 130.
+"""
+
 _ISING_DESCRIPTION = """\
 Generate 2D Ising configurations (S26) by Monte Carlo and write them to an .npz
 file holding X (int8, shape (n, L*L), spins +-1) and T (float64, shape (n,)).
@@ -425,7 +431,7 @@ version) in {cache}; change it with PHYSML_CACHE, see and empty it with
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="physml", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="physml", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("lecture", help="run the lecture chapters and write the HTML report",
