@@ -169,6 +169,25 @@ def _outcome(call) -> str:
         return "worked"
 
 
+def test_the_harness_tells_refusal_success_other_errors_and_hangs_apart():
+    def spin():
+        while True:
+            pass
+
+    def raises(exc):
+        raise exc
+
+    assert _outcome(lambda: raises(ValueError("X must be finite"))) == "refused"
+    assert _outcome(lambda: raises(TypeError("alpha must be a real number"))) == "refused"
+    assert _outcome(lambda: 1.0) == "worked"
+    with pytest.raises(MemoryError):
+        _outcome(lambda: raises(MemoryError()))
+    with pytest.raises(_Timeout, match="CPU time"):
+        _outcome(spin)
+    assert _must_refuse(0.1, float("nan")) and _must_refuse(3, "abc") and _must_refuse(1.0, 1j)
+    assert not _must_refuse(0.1, 5.0) and not _must_refuse(True, "abc") and not _must_refuse(None, "abc")
+
+
 def _known(target: str, what: str):
     reason = _KNOWN.get((target, what))
     # a known hang is not run (it would cost two seconds of CPU per example for nothing)
