@@ -375,7 +375,8 @@ def _cache_files(folder: Path) -> list[Path]:
     """physml's own files in the cache folder (entries and stale temporary files), nothing else."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and (_CACHE_FILE.match(p.name) or _CACHE_TMP.match(p.name)))
+    ours = (_CACHE_FILE, _CACHE_TMP)
+    return sorted(p for p in folder.iterdir() if p.is_file() and any(r.match(p.name) for r in ours))
 
 
 def _size(n_bytes: int) -> str:
