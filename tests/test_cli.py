@@ -65,8 +65,8 @@ def test_argparse_errors_are_one_line_and_exit_2(argv, message, capsys):
     "argv, message",
     [
         # the library's names (n_per_temperature, L) become the flags (--n, --L)
-        (["ising", "--L", "1", "--n", "2", "--temperatures", "2"], "physml ising: --L must be >= 2, got 1."),
-        (["ising", "--L", "4", "--n", "0", "--temperatures", "2"], "physml ising: --n must be >= 1, got 0."),
+        (["ising", "--L", "1", "--n", "2", "--temperatures", "2"], "physml ising: --L must be"),
+        (["ising", "--L", "4", "--n", "0", "--temperatures", "2"], "physml ising: --n must be"),
         (["ising", "--L", "4", "--n", "2", "--temperatures", "2", "--n-jobs", "0", "--no-cache"], "--n-jobs"),
         # too large: the memory figure, before anything is allocated
         (["ising", "--L", "1000", "--n", "100000", "--temperatures", "2"], "needs 93.1 GiB; the limit is 2 GiB"),
@@ -85,6 +85,7 @@ def test_bad_values_are_one_line_naming_the_flag(argv, message, capsys, tmp_path
     assert main(argv) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert message in line
+    assert "n_per_temperature" not in line and "random_state" not in line
 
 
 def test_flag_names_rewrites_whole_words_only():
