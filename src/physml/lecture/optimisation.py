@@ -1,23 +1,26 @@
-r"""Chapter: optimisation by gradient descent and its refinements (S5-S10).
+r"""Chapter: optimisation by gradient descent and its refinements (S5-S10), and a genetic algorithm (S11).
 
 Reproduces, with :mod:`physml.optim`: the role of the learning rate (S5),
 Newton's one-step solution of a quadratic (S6), the noise of mini-batch
 gradients (S7), the speed-up of momentum on an ill-conditioned valley (S8),
 and the race of GD, momentum, Nesterov, RMSprop, Adam and Newton (S5-S10) on
-the Rosenbrock and Beale functions, each compared with SciPy's optimum.
+the Rosenbrock and Beale functions, each compared with SciPy's optimum; and
+the second class of optimisers the slides name (S11): a genetic algorithm that
+finds the global minimum of the rugged Rastrigin function, where Adam and GD
+stop in the first local minimum.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..optim import GradientDescent, Momentum, Newton, StepDecay, minibatches, minimize
+from ..optim import GeneticAlgorithm, GradientDescent, Momentum, Newton, StepDecay, minibatches, minimize
 from ._plotting import contour, legend
 from .report import Result
 
 TITLE = "Optimisation: gradient descent, Newton, momentum, RMSprop and Adam"
 ORDER = 30
-SYLLABUS = "S5-S10"
+SYLLABUS = "S5-S11"
 
 
 # ---------------------------------------------------------------------------
@@ -454,6 +457,78 @@ def _sgd_noise_figure(ch, d):
                       "replacement).")
 
 
+# ---------------------------------------------------------------------------
+# S11: a genetic algorithm on a rugged landscape
+# ---------------------------------------------------------------------------
+
+
+def _rastrigin(P):
+    r"""f(x) = 10 d + sum_i [x_i^2 - 10 cos(2 pi x_i)] on rows of P: global minimum 0 at x = 0."""
+    P = np.atleast_2d(P)
+    return 10 * P.shape[1] + np.sum(P**2 - 10 * np.cos(2 * np.pi * P), axis=1)
+
+
+def _rastrigin_grad(x):
+    return 2 * x + 20 * np.pi * np.sin(2 * np.pi * x)
+
+
+def _genetic(r, seed, quick):
+    from scipy.optimize import differential_evolution
+
+    d, bounds = 10, [(-5.12, 5.12)] * 10
+    generations = 1500 if quick else 2000
+    snapshots = {}
+
+    def keep(gen, P, f):
+        if gen in (1, 20, 100, generations):
+            snapshots[gen] = P[:, :2].copy()
+
+    ga = GeneticAlgorithm(population_size=100, crossover="uniform", random_state=seed)
+    res = ga.minimize(_rastrigin, bounds, max_generations=generations, callback=keep)
+    x0 = np.random.default_rng(seed).uniform(-5.12, 5.12, d)
+    local = {m: minimize(lambda x: _rastrigin(x)[0], x0, grad=_rastrigin_grad, method=m, lr=lr, max_iter=5000)
+             for m, lr in (("adam", 0.05), ("gd", 1e-3))}
+    de = differential_evolution(lambda x: _rastrigin(x)[0], bounds, seed=seed, tol=1e-10, maxiter=3000)
+    r.check_below("genetic algorithm on 10-D Rastrigin: best f (global minimum 0)", res.fun, 1e-3, seed=seed,
+                  note=f"{res.n_eval} evaluations ({generations} generations of 100)")
+    r.check_above("Adam from a random start on 10-D Rastrigin: final f (stuck in a local minimum)",
+                  local["adam"].fun, 0.99, seed=seed,
+                  note=f"{local['adam'].n_iter} steps; every local minimum other than 0 has f >= 0.995")
+    r.check_above("GD from the same start: final f", local["gd"].fun, 0.99, seed=seed,
+                  note=f"{local['gd'].n_iter} steps")
+    r.measured("SciPy differential evolution on 10-D Rastrigin: best f", de.fun, seed=seed,
+               note=f"{de.nfev} evaluations (peer method, shown for the evaluation count)")
+    return {"history": res.history, "snapshots": snapshots, "n_eval": res.n_eval, "ga_f": res.fun,
+            "adam": local["adam"].fun, "gd": local["gd"].fun, "adam_x": local["adam"].x[:2], "x0": x0[:2],
+            "de_nfev": de.nfev, "de_f": de.fun}
+
+
+def _genetic_figure(ch, d):
+    fig, (ax1, ax2) = ch.subplots(1, 2, figsize=(10.5, 4.2))
+    contour(ax1, lambda Z: 20 + Z[0] ** 2 - 10 * np.cos(2 * np.pi * Z[0]) + Z[1] ** 2 - 10 * np.cos(2 * np.pi * Z[1]),
+            ((-5.12, 5.12), (-5.12, 5.12)), levels=12, log=False, n=200)
+    for (gen, P), color in zip(sorted(d["snapshots"].items()), ("C7", "C0", "C2", "C3")):
+        ax1.plot(P[:, 0], P[:, 1], ".", ms=3, color=color, label=f"generation {gen}")
+    ax1.plot(*d["x0"], "k^", ms=7, label="gradient start")
+    ax1.plot(*d["adam_x"], "kx", ms=9, mew=2, label="Adam stops here")
+    ax1.set_xlabel("x_1")
+    ax1.set_ylabel("x_2")
+    ax1.set_title("population in the first two of 10 coordinates", fontsize=9)
+    legend(ax1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax2.semilogy(np.maximum(d["history"], 1e-12), color="C0", label="genetic algorithm, best of population")
+    ax2.axhline(d["adam"], color="C1", ls="--", label=f"Adam, stuck at f = {d['adam']:.1f}")
+    ax2.axhline(d["gd"], color="C2", ls=":", label=f"GD, stuck at f = {d['gd']:.1f}")
+    ax2.set_xlabel("generation (100 evaluations each)")
+    ax2.set_ylabel("best cost f")
+    legend(ax2, loc="center right")
+    ch.figure(fig, "genetic",
+              title="A genetic algorithm finds Rastrigin's global minimum where Adam and GD stop in a local one",
+              finding=f"10-D Rastrigin, f = 10 d + sum [x_i^2 - 10 cos(2 pi x_i)], a local minimum near every integer "
+                      f"point. Selection, crossover and mutation reach f = {d['ga_f']:.1e} after {d['n_eval']} "
+                      f"evaluations (SciPy's differential evolution: f = {d['de_f']:.1e} after {d['de_nfev']}); "
+                      f"from a random start the gradient methods stop at the nearest local minimum.")
+
+
 def compute(seed=0, quick=False):
     """Run the optimisation experiments (S5-S10): the numbers and the arrays the figures draw."""
     r = Result(seed=seed, quick=quick)
@@ -464,6 +539,7 @@ def compute(seed=0, quick=False):
     r.data["momentum"] = _momentum(r, seed)
     r.data["race"] = _race(r, seed)
     r.data["sgd_noise"] = _sgd_noise(r, seed, quick)
+    r.data["genetic"] = _genetic(r, seed, quick)
     return r
 
 
@@ -475,3 +551,4 @@ def figures(result, ch):
     _momentum_figure(ch, d["momentum"])
     _race_figure(ch, d["race"])
     _sgd_noise_figure(ch, d["sgd_noise"])
+    _genetic_figure(ch, d["genetic"])
