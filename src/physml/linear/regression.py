@@ -386,8 +386,6 @@ class Ridge(_LinearModel):
         self
         """
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite, got {self.alpha}.")
         if not (isinstance(self.solver, str) and self.solver in ("auto", "cholesky", "tsqr")):
             raise ValueError(f"solver must be 'auto', 'cholesky' or 'tsqr', got {self.solver!r}.")
         return self._fit(X, y, float(self.alpha), self.solver)
@@ -537,8 +535,6 @@ class PolynomialRegression(RegressorMixin, Estimator):
         """
         check_scalar(self.degree, "degree", numbers.Integral, min_val=0)
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite, got {self.alpha}.")
         X, y = check_X_y(self._as_column(X), y)
         self._check_one_feature(X)
         N, x = int(self.degree), X[:, 0]

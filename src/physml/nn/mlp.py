@@ -67,7 +67,7 @@ class _BaseMLP(Estimator):
 
     def _validated_params(self):
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (numbers.Integral, np.integer)) and not isinstance(sizes, bool):
+        if isinstance(sizes, numbers.Integral):  # one hidden layer (a bool is refused just below)
             sizes = (sizes,)
         try:
             sizes = tuple(sizes)

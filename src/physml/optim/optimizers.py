@@ -69,8 +69,6 @@ class Optimizer(Estimator):
 
     def _validate(self):
         check_scalar(self.lr, "lr", _Real, min_val=0, include_boundaries="neither")
-        if not np.isfinite(self.lr):
-            raise ValueError(f"lr must be finite, got {self.lr}.")
         self._schedule = get_schedule(self.schedule)
         self._check_hyperparameters()
 
