@@ -8,11 +8,13 @@ r"""Neural networks from their equations (S12-S21).
 - Initialisers (S18) in :mod:`physml.nn.initializers`.
 - :class:`Sequential` networks trained by the optimisers of :mod:`physml.optim`.
 - :func:`train`: mini-batches, epochs, look-back stopping (S19), shared by
-  the estimators :class:`MLPRegressor` and :class:`MLPClassifier`.
-- :func:`gradient_check`: back-propagation against finite differences.
+  the estimators :class:`MLPRegressor` and :class:`MLPClassifier`, whose
+  networks :func:`build_mlp` builds.
+- :func:`gradient_check`: back-propagation against finite differences
+  (from :mod:`physml.numdiff`, with :func:`numerical_gradient` and :func:`relative_error`).
 """
 
-from .gradcheck import gradient_check, numerical_gradient, relative_error
+from ..numdiff import gradient_check, numerical_gradient, relative_error
 from .initializers import INITIALIZERS, get_initializer
 from .layers import (
     ACTIVATIONS,
@@ -30,7 +32,7 @@ from .layers import (
     get_activation,
 )
 from .losses import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, Loss, MSELoss, log_softmax, softmax
-from .mlp import MLPClassifier, MLPRegressor
+from .mlp import MLPClassifier, MLPRegressor, build_mlp
 from .network import Sequential
 from .training import train
 
@@ -56,6 +58,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "build_mlp",
     "get_activation",
     "get_initializer",
     "gradient_check",
