@@ -498,3 +498,18 @@ def test_warnings_point_at_the_users_line_not_inside_physml():
     (w,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert w.filename == __file__
     assert "MLPRegressor(hidden_layer_sizes=(3,), max_epochs=2" in open(__file__).read().splitlines()[w.lineno - 1]
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.array([1 + 0j, 2 + 0j, 1 + 0j]), "Unknown label type: complex"),
+        (np.array([1, 2j, 1], dtype=object), "Unknown label type: complex"),
+        (np.array([0.0, np.nan, 1.0]), "NaN, inf or None labels"),
+        (np.array(["a", None, "b"], dtype=object), "NaN, inf or None labels"),
+        (np.array([1.0, float("nan"), 2.0], dtype=object), "NaN, inf or None labels"),
+    ],
+)
+def test_classification_targets_refuse_complex_and_missing_labels(y, match):
+    with pytest.raises(ValueError, match=match):
+        check_classification_targets(y)

@@ -486,9 +486,14 @@ def check_classification_targets(y):
     y_encoded : ndarray of shape (n_samples,), int64
         Index of each label in ``classes``.
     """
-    y = np.asarray(y)
+    y = _asarray(y, "y")
     if y.ndim != 1:
         raise ValueError(f"y should be a 1d array of class labels, got shape {y.shape}.")
+    if y.dtype.kind == "c" or (y.dtype.kind == "O" and any(isinstance(v, complex) for v in y.tolist())):
+        raise ValueError("Unknown label type: complex. Class labels must be integers, strings or bools.")
+    if y.dtype.kind == "f" and not np.isfinite(y).all() or y.dtype.kind == "O" and any(
+            v is None or (isinstance(v, float) and v != v) for v in y.tolist()):
+        raise ValueError("y contains NaN, inf or None labels; a class label must be a value (drop those samples).")
     if y.dtype.kind == "f" and np.any(y != np.round(y)):
         raise ValueError(
             "Unknown label type: continuous. A classifier needs discrete class labels; "
