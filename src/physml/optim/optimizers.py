@@ -114,23 +114,22 @@ class Optimizer(Estimator):
             self._update(theta, g, self._state_for(i, theta, fresh), eta)
 
     def _check_pairs(self, params, grads):
-        """Checked (params, grads) lists; the checks run once per set of arrays, not at every step.
+        """Checked (params, grads) lists, and whether they are a new set; the checks run once per set.
 
-        A training loop passes the same parameter and gradient arrays at every step: their identities
-        (and shapes, which an array may change in place) are remembered, and a step with the same
-        arrays skips the checks and the state-shape comparison.
+        A training loop passes the same parameter and gradient arrays at every step: the arrays of
+        the last checked set are held (so their identities cannot be reused by new arrays), and a
+        step with the very same arrays skips the checks and the state-shape comparison.
         """
         if isinstance(params, np.ndarray):
             params, grads = [params], [grads]
         params, grads = list(params), list(grads)
-        # ids alone could be reused by new arrays: shapes and dtypes make a stale match harmless
-        key = (tuple(map(id, params)), tuple(map(id, grads)),
-               tuple((getattr(a, "shape", None), getattr(a, "dtype", None)) for a in params + grads))
-        if key == self._checked:
+        last = self._checked
+        if (last is not None and len(params) == len(last[0]) and len(grads) == len(last[1])
+                and all(a is b for a, b in zip(params, last[0])) and all(a is b for a, b in zip(grads, last[1]))):
             return params, grads, False
         params, checked = self._check_new_pairs(params, grads)
         # remembered only when no gradient had to be cast (a cast gives new arrays at every step)
-        self._checked = key if all(g is g0 for g, g0 in zip(checked, grads)) else None
+        self._checked = (params, grads) if all(g is g0 for g, g0 in zip(checked, grads)) else None
         return params, checked, True
 
     def _check_new_pairs(self, params, grads):
