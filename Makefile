@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= lecture_report
 ARGS   ?=
 
-.PHONY: lecture lecture-quick test bench notebooks tutorial clean
+.PHONY: lecture lecture-quick test test-fast bench notebooks tutorial clean
 
 $(VENV)/.physml-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lecture-quick: $(VENV)/.physml-run
 ## make test: the test suite on 2 workers, with the scikit-learn / SciPy / PyTorch oracles
 test: $(VENV)/.physml-test
 	$(PY) -m pytest -n 2 $(ARGS)
+
+## make test-fast: the same without the tests marked slow, for the edit-test loop
+test-fast: $(VENV)/.physml-test
+	$(PY) -m pytest -n 2 -m "not slow" $(ARGS)
 
 ## make bench: physml side by side with its peers; prints a table, writes benchmarks/results.json
 bench: $(VENV)/.physml-test
