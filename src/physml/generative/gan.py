@@ -106,6 +106,15 @@ class GAN(Estimator):
     per D step, and of G and D on m samples.
 
     Reference: I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from physml.generative import GAN
+    >>> X = np.random.default_rng(0).normal(4.0, 1.25, size=(5000, 1))   # the slides' target
+    >>> gan = GAN(n_iter=300, random_state=0).fit(X)
+    >>> gan.sample(3, random_state=1).shape
+    (3, 1)
     """
 
     _check_estimator_params = {"n_iter": 5, "random_state": 0}
