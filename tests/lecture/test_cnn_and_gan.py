@@ -27,7 +27,7 @@ def test_slide_examples_are_exact(result):
 def test_figures_are_drawn(result, tmp_path):
     ch = Chapter(name="cnn_and_gan", title=cnn_and_gan.TITLE, quick=True, seed=0, out_dir=tmp_path)
     cnn_and_gan.figures(result, ch)
-    assert len(ch.figures) >= 6
+    assert len(ch.figures) >= 7
     assert all((tmp_path / f.filename).stat().st_size > 5000 for f in ch.figures)
 
 
