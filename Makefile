@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= lecture_report
 ARGS   ?=
 
-.PHONY: lecture lecture-quick test bench notebooks clean
+.PHONY: lecture lecture-quick test bench notebooks tutorial clean
 
 $(VENV)/.physml-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,21 @@ test: $(VENV)/.physml-test
 bench: $(VENV)/.physml-test
 	$(PY) benchmarks/run.py $(ARGS)
 
-## make notebooks: tutorials/*.py (jupytext percent format) -> tutorials/*.ipynb
-notebooks: $(VENV)/.physml-test
+# the notebooks extra (JupyterLab, ipywidgets, jupytext, nbclient, nbconvert), without torch
+$(VENV)/.physml-notebooks: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[notebooks]'
+	touch $@ $(VENV)/.physml-run
+
+## make notebooks: tutorials/*.py (jupytext percent format) -> tutorials/*.ipynb; open with .venv/bin/jupyter lab tutorials/
+notebooks: $(VENV)/.physml-notebooks
 	$(VENV)/bin/jupytext --to ipynb tutorials/*.py
+	@echo "open them with: $(VENV)/bin/jupyter lab tutorials/"
+
+## make tutorial NAME=regression: execute one tutorial into physml_tutorials/ (notebook + HTML page with its figures)
+tutorial: $(VENV)/.physml-notebooks
+	$(PY) -m physml tutorial $(NAME) --out physml_tutorials $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

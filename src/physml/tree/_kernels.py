@@ -1,0 +1,567 @@
+r"""Split search and tree growth for decision trees (S32), as numba kernels.
+
+A tree is grown depth first by :func:`grow_tree`, one call per tree that never
+touches Python (``nogil=True``), so a forest grows its trees in threads. Per
+node it
+
+1. sums the node's statistics: weighted class counts :math:`w_k` (classifiers)
+   or :math:`(\sum w, \sum w y, \sum w y^2)` (regression);
+2. stops (leaf) when the depth reached ``max_depth``, the node holds fewer than
+   ``min_samples_split`` or ``2 min_samples_leaf`` samples, or its impurity is zero;
+3. visits candidate features (all, in order 0..p-1, or a random subset of
+   ``mtry`` non-constant ones, drawn without replacement as scikit-learn does)
+   and, per feature, sweeps the split positions left to right keeping the
+   left statistics as a running sum (right = node - left), scoring each by the
+   proxy of the impurity decrease (below); the largest proxy wins, the first
+   one on ties (strict ``>``);
+4. partitions the node's sample indices in place (stable: left block, right
+   block) and pushes the right then the left child, so nodes are numbered in
+   pre-order with the left subtree first (scikit-learn's depth-first builder).
+
+Impurities of a node with weight :math:`w = \sum_k w_k`, :math:`p_k = w_k/w`:
+
+.. math::
+
+    \text{gini} = 1 - \sum_k p_k^2, \qquad
+    \text{entropy} = -\sum_k p_k \log_2 p_k, \qquad
+    \text{squared error} = \frac{\sum w y^2}{w} - \Big(\frac{\sum w y}{w}\Big)^2 .
+
+The impurity decrease of a split is
+:math:`w\,i(\text{node}) - w_L i(L) - w_R i(R)`; the node term is the same for
+every candidate, so the search maximises the proxy :math:`-w_L i(L) - w_R i(R)`,
+which for gini is :math:`\sum_k w_{L,k}^2/w_L + \sum_k w_{R,k}^2/w_R - w` and
+for squared error :math:`(\sum_L w y)^2/w_L + (\sum_R w y)^2/w_R` (up to the
+node constant).
+
+Two ways to find a feature's split positions (``exact``):
+
+* exact: gather the node's values of the feature, argsort them, and consider a
+  threshold between consecutive distinct values (gap > 1e-7, scikit-learn's
+  ``FEATURE_THRESHOLD``), at their midpoint ``a/2 + b/2``;
+* histogram: features are binned once into ``uint8`` codes (``code <= b`` iff
+  ``x <= edges[b]``); per node and feature a histogram of the statistics over
+  the bins is filled in one pass and swept bin by bin, so a node of ``n``
+  samples costs ``n + n_bins`` instead of ``n log n``. Nodes of fewer than
+  ``SMALL_NODE`` samples sort their codes instead (cheaper than sweeping 255
+  bins). A split after bin ``b`` gets the threshold ``edges[b]``.
+
+Bootstrap replicates enter as sample weights (counts): no copy of ``X``.
+Random draws (feature subsets) come from a xorshift64* generator whose state
+is one ``uint64``, seeded per tree, so a tree depends on its seed only.
+
+Arguments marked ``# IN/OUT`` are updated in place.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = [
+    "apply",
+    "apply_reference",
+    "bin_codes",
+    "grow_tree",
+    "node_impurity",
+    "node_impurity_reference",
+]
+
+#: Criteria, as integers for the kernels.
+GINI, ENTROPY, SQUARED_ERROR = 0, 1, 2
+#: scikit-learn's FEATURE_THRESHOLD: values closer than this are one value.
+FEATURE_THRESHOLD = 1e-7
+#: Up to this many non-empty bins are insertion-sorted; more are read off the histogram in order.
+_SORT_OCCUPIED = 24
+_EPSILON = np.finfo(np.float64).eps
+_LOG2 = np.log(2.0)
+
+
+# ---------------------------------------------------------------------------
+# NumPy references
+# ---------------------------------------------------------------------------
+
+
+def node_impurity_reference(stats, criterion):
+    """Impurity of one node from its statistics (class weights, or (w, wy, wy^2))."""
+    stats = np.asarray(stats, dtype=np.float64)
+    if criterion == SQUARED_ERROR:
+        w, wy, wy2 = stats
+        return wy2 / w - (wy / w) ** 2
+    p = stats / stats.sum()
+    if criterion == GINI:
+        return 1.0 - np.sum(p * p)
+    p = p[p > 0]
+    return -np.sum(p * np.log2(p))
+
+
+def apply_reference(X, children_left, children_right, feature, threshold):
+    """Leaf index of each row of ``X``: go left while ``x[feature] <= threshold``."""
+    out = np.empty(X.shape[0], dtype=np.int64)
+    for r in range(X.shape[0]):
+        node = 0
+        while children_left[node] != -1:
+            node = children_left[node] if X[r, feature[node]] <= threshold[node] else children_right[node]
+        out[r] = node
+    return out
+
+
+# ---------------------------------------------------------------------------
+# numba kernels
+# ---------------------------------------------------------------------------
+
+_jit = numba.njit(cache=True, nogil=True)
+
+
+@_jit
+def node_impurity(stats, criterion):
+    # stats: IN, class weights (length K) or (w, wy, wy^2)
+    if criterion == SQUARED_ERROR:
+        mean = stats[1] / stats[0]
+        return stats[2] / stats[0] - mean * mean
+    w = 0.0
+    for k in range(stats.shape[0]):
+        w += stats[k]
+    out = 1.0 if criterion == GINI else 0.0
+    for k in range(stats.shape[0]):
+        if stats[k] > 0.0:
+            p = stats[k] / w
+            if criterion == GINI:
+                out -= p * p
+            else:
+                out -= p * np.log(p) / _LOG2
+    return out
+
+
+@_jit
+def _weight(stats, criterion):
+    if criterion == SQUARED_ERROR:
+        return stats[0]
+    w = 0.0
+    for k in range(stats.shape[0]):
+        w += stats[k]
+    return w
+
+
+@_jit
+def _proxy(left, right, criterion):
+    # proxy of the impurity decrease, -w_L i(L) - w_R i(R) up to the node constant
+    S = left.shape[0]
+    if criterion == SQUARED_ERROR:
+        return left[1] * left[1] / left[0] + right[1] * right[1] / right[0]
+    wl = 0.0
+    wr = 0.0
+    for k in range(S):
+        wl += left[k]
+        wr += right[k]
+    if criterion == GINI:
+        sl = 0.0
+        sr = 0.0
+        for k in range(S):
+            sl += left[k] * left[k]
+            sr += right[k] * right[k]
+        return sl / wl + sr / wr
+    out = 0.0  # entropy: sum_k w_k log2(w_k / w) on each side
+    for k in range(S):
+        if left[k] > 0.0:
+            out += left[k] * np.log(left[k] / wl) / _LOG2
+        if right[k] > 0.0:
+            out += right[k] * np.log(right[k] / wr) / _LOG2
+    return out
+
+
+@_jit
+def _add(stats, off, y, w, is_clf):
+    # stats[off:off+S]: IN/OUT, adds one sample of target y (class code, or value) and weight w
+    if is_clf:
+        stats[off + np.int64(y)] += w
+    else:
+        stats[off] += w
+        stats[off + 1] += w * y
+        stats[off + 2] += w * y * y
+
+
+@_jit
+def _next_random(state):
+    # xorshift64* (Vigna 2016); state: IN/OUT uint64[1]
+    x = state[0]
+    x ^= x >> numba.uint64(12)
+    x ^= x << numba.uint64(25)
+    x ^= x >> numba.uint64(27)
+    state[0] = x
+    return x * numba.uint64(2685821657736338717)
+
+
+@_jit
+def _randint(state, high):
+    # uniform integer in [0, high)
+    return np.int64(_next_random(state) >> numba.uint64(11)) % high
+
+
+@_jit
+def _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf, node_stats, left, right,
+                  best_proxy):
+    # vals[order] ascending: the node's values of one feature. Returns (proxy, j): the best split puts the
+    # first j+1 sorted samples left; j = -1 when no split beats best_proxy.
+    S = left.shape[0]
+    left[:] = 0.0
+    best_j = -1
+    for j in range(n - 1):
+        q = start + order[j]
+        _add(left, 0, ys[q], ws[q], is_clf)
+        if vals[order[j + 1]] <= vals[order[j]] + FEATURE_THRESHOLD:
+            continue
+        n_left = j + 1
+        if n_left < min_samples_leaf or n - n_left < min_samples_leaf:
+            continue
+        for k in range(S):
+            right[k] = node_stats[k] - left[k]
+        proxy = _proxy(left, right, criterion)
+        if proxy > best_proxy:
+            best_proxy = proxy
+            best_j = j
+    return best_proxy, best_j
+
+
+@_jit
+def _sweep_hist(hist, count, occupied, n_occupied, n, criterion, min_samples_leaf, node_stats, left, right,
+                best_proxy):
+    # hist[b*S:(b+1)*S], count[b]: one feature's statistics per bin in the node; occupied[:n_occupied]: the
+    # non-empty bins, ascending. Returns (proxy, b): the best split sends bins <= b left; -1 if none is better.
+    S = left.shape[0]
+    left[:] = 0.0
+    n_left = 0
+    best_b = -1
+    for k in range(n_occupied - 1):
+        b = occupied[k]
+        n_left += count[b]
+        for s in range(S):
+            left[s] += hist[b * S + s]
+        if n_left < min_samples_leaf or n - n_left < min_samples_leaf:
+            continue
+        for s in range(S):
+            right[s] = node_stats[s] - left[s]
+        proxy = _proxy(left, right, criterion)
+        if proxy > best_proxy:
+            best_proxy = proxy
+            best_b = b
+    return best_proxy, best_b
+
+
+@_jit
+def _fill_hists(codes, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count, occupied,
+                n_occupied):
+    # One pass over the node's samples fills the histograms of all candidate features at once (a sample's
+    # codes share a cache line in the row-major codes). hist (k, bins * S), count (k, bins): IN/OUT, zero on
+    # entry; occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+    S = hist.shape[1] // count.shape[1]
+    for k in range(n_candidates):
+        n_occupied[k] = 0
+    for j in range(start, end):
+        row = codes[samples[j]]
+        y = ys[j]
+        w = ws[j]
+        for k in range(n_candidates):
+            b = np.int64(row[candidates[k]])
+            if count[k, b] == 0:
+                occupied[k, n_occupied[k]] = b
+                n_occupied[k] += 1
+            count[k, b] += 1
+            _add(hist[k], b * S, y, w, is_clf)
+    for k in range(n_candidates):
+        m = n_occupied[k]
+        if m <= _SORT_OCCUPIED:  # few bins: insertion sort them
+            for a in range(1, m):
+                b = occupied[k, a]
+                q = a - 1
+                while q >= 0 and occupied[k, q] > b:
+                    occupied[k, q + 1] = occupied[k, q]
+                    q -= 1
+                occupied[k, q + 1] = b
+        else:  # many: read them off the bins in order
+            m = 0
+            for b in range(count.shape[1]):
+                if count[k, b] > 0:
+                    occupied[k, m] = b
+                    m += 1
+
+
+@_jit
+def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
+              max_depth, min_samples_split, min_samples_leaf, mtry, seed):
+    """Grow one tree; return its arrays trimmed to the number of nodes.
+
+    X_exact : float64 (p, n), feature-major values (exact; else shape (0, 0))
+    X_codes : uint8 (n, p), row-major bin codes (histogram; else shape (0, 0))
+    n_edges : int64 (p,), edges : float64 (p, max_bins - 1): bin edges (histogram)
+    samples : int64 (m,) the rows with positive weight; ys, ws : float64 (m,) their targets (class codes for a
+        classifier) and weights. All three IN/OUT: permuted together, so a node's samples are contiguous.
+    n_stats : K (classes) or 3 (regression); mtry : features to visit per node (p = all, in order)
+
+    Returns (children_left, children_right, feature, threshold, stats (nodes, n_stats),
+    n_node_samples, impurity, max depth reached).
+    """
+    is_clf = criterion != SQUARED_ERROR
+    S = n_stats
+    p = X_exact.shape[0] if exact else X_codes.shape[1]
+    m = samples.shape[0]
+    capacity = 2 * m - 1
+    if max_depth < 62:
+        capacity = min(capacity, (1 << (max_depth + 1)) - 1)
+    children_left = np.empty(capacity, np.int64)
+    children_right = np.empty(capacity, np.int64)
+    feature = np.empty(capacity, np.int64)
+    threshold = np.empty(capacity, np.float64)
+    stats = np.zeros((capacity, S), np.float64)
+    n_node_samples = np.empty(capacity, np.int64)
+    impurity = np.empty(capacity, np.float64)
+
+    # stack of (start, end, depth, parent, is_left)
+    stack = np.empty((min(capacity, m + 64), 5), np.int64)
+    stack[0, 0] = 0
+    stack[0, 1] = m
+    stack[0, 2] = 0
+    stack[0, 3] = -1
+    stack[0, 4] = 0
+    top = 1
+
+    rng = np.empty(1, np.uint64)
+    rng[0] = numba.uint64(seed) | numba.uint64(1)
+    features = np.arange(p)
+    vals = np.empty(m, np.float64)
+    order = np.empty(m, np.int64)
+    tmp_i = np.empty(m, np.int64)
+    tmp_y = np.empty(m, np.float64)
+    tmp_w = np.empty(m, np.float64)
+    n_bins = 1 if exact else edges.shape[1] + 1
+    batch = 1 if exact else min(mtry, p)
+    candidates = np.empty(batch, np.int64)
+    hist = np.zeros((batch, n_bins * S), np.float64)
+    count = np.zeros((batch, n_bins), np.int64)
+    occupied = np.empty((batch, n_bins), np.int64)
+    n_occupied = np.empty(batch, np.int64)
+    left = np.empty(S, np.float64)
+    right = np.empty(S, np.float64)
+
+    n_nodes = 0
+    depth_reached = 0
+    while top > 0:
+        top -= 1
+        start, end, depth, parent, is_left = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3], stack[top, 4]
+        node = n_nodes
+        n_nodes += 1
+        if parent >= 0:
+            if is_left:
+                children_left[parent] = node
+            else:
+                children_right[parent] = node
+        depth_reached = max(depth_reached, depth)
+        n = end - start
+        node_stats = stats[node]
+        for j in range(start, end):
+            _add(node_stats, 0, ys[j], ws[j], is_clf)
+        imp = node_impurity(node_stats, criterion)
+        impurity[node] = imp
+        n_node_samples[node] = n
+        children_left[node] = -1
+        children_right[node] = -1
+        feature[node] = -2
+        threshold[node] = -2.0
+        if depth >= max_depth or n < min_samples_split or n < 2 * min_samples_leaf or imp <= _EPSILON:
+            continue
+
+        best_proxy = -np.inf
+        best_f = -1
+        best_split = 0.0
+        visited = 0
+        kf = 0
+        while visited < mtry and kf < p:
+            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p);
+            # a feature constant in the node does not count towards mtry, so more may be drawn
+            n_cand = 0
+            while n_cand < (1 if exact else mtry - visited) and kf < p:
+                if mtry < p:
+                    r = kf + _randint(rng, p - kf)
+                    f = features[r]
+                    features[r] = features[kf]
+                    features[kf] = f
+                candidates[n_cand] = features[kf]
+                n_cand += 1
+                kf += 1
+            if exact:
+                f = candidates[0]
+                for j in range(n):
+                    vals[j] = X_exact[f, samples[start + j]]
+                order[:n] = np.argsort(vals[:n])
+                if vals[order[n - 1]] <= vals[order[0]] + FEATURE_THRESHOLD:
+                    continue
+                visited += 1
+                proxy, j = _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf,
+                                         node_stats, left, right, best_proxy)
+                if j >= 0:
+                    best_proxy = proxy
+                    best_f = f
+                    lo_val = vals[order[j]]
+                    hi_val = vals[order[j + 1]]
+                    t = lo_val / 2.0 + hi_val / 2.0
+                    best_split = lo_val if t == hi_val or np.isinf(t) else t
+                continue
+            _fill_hists(X_codes, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count, occupied,
+                        n_occupied)
+            for k in range(n_cand):
+                if n_occupied[k] > 1:
+                    visited += 1
+                    proxy, b = _sweep_hist(hist[k], count[k], occupied[k], n_occupied[k], n, criterion,
+                                           min_samples_leaf, node_stats, left, right, best_proxy)
+                    if b >= 0:
+                        best_proxy = proxy
+                        best_f = candidates[k]
+                        best_split = b
+                for a in range(n_occupied[k]):  # leave the histograms zero for the next node
+                    b = occupied[k, a]
+                    count[k, b] = 0
+                    hist[k, b * S:(b + 1) * S] = 0.0
+        if best_f < 0:
+            continue
+
+        # stable partition: rows going left keep their order at the front, the others follow
+        n_left = 0
+        n_right = 0
+        for j in range(start, end):
+            i = samples[j]
+            if exact:
+                go_left = X_exact[best_f, i] <= best_split
+            else:
+                go_left = X_codes[i, best_f] <= best_split
+            if go_left:
+                samples[start + n_left] = i
+                ys[start + n_left] = ys[j]
+                ws[start + n_left] = ws[j]
+                n_left += 1
+            else:
+                tmp_i[n_right] = i
+                tmp_y[n_right] = ys[j]
+                tmp_w[n_right] = ws[j]
+                n_right += 1
+        mid = start + n_left
+        samples[mid:end] = tmp_i[:n_right]
+        ys[mid:end] = tmp_y[:n_right]
+        ws[mid:end] = tmp_w[:n_right]
+        feature[node] = best_f
+        threshold[node] = best_split if exact else edges[best_f, np.int64(best_split)]
+        stack[top, 0] = mid
+        stack[top, 1] = end
+        stack[top, 2] = depth + 1
+        stack[top, 3] = node
+        stack[top, 4] = 0
+        stack[top + 1, 0] = start
+        stack[top + 1, 1] = mid
+        stack[top + 1, 2] = depth + 1
+        stack[top + 1, 3] = node
+        stack[top + 1, 4] = 1
+        top += 2
+
+    return (children_left[:n_nodes].copy(), children_right[:n_nodes].copy(), feature[:n_nodes].copy(),
+            threshold[:n_nodes].copy(), stats[:n_nodes].copy(), n_node_samples[:n_nodes].copy(),
+            impurity[:n_nodes].copy(), depth_reached)
+
+
+@_jit
+def apply(X, children_left, children_right, feature, threshold, out):
+    # X: IN (n, p) float64; out: OUT (n,) leaf index of each row
+    for r in range(X.shape[0]):
+        node = 0
+        while children_left[node] != -1:
+            if X[r, feature[node]] <= threshold[node]:
+                node = children_left[node]
+            else:
+                node = children_right[node]
+        out[r] = node
+
+
+@_jit
+def bin_codes(X, edges, n_edges, codes):
+    # X: IN (n, p); edges: IN (p, max_bins - 1) ascending, first n_edges[f] used;
+    # codes: OUT (n, p) uint8, codes[r, f] = #{edges of f < X[r, f]}, so code <= b iff x <= edges[b]
+    n, p = X.shape
+    for f in range(p):
+        ne = n_edges[f]
+        for r in range(n):
+            x = X[r, f]
+            lo = 0
+            hi = ne
+            while lo < hi:  # first edge >= x
+                mid = (lo + hi) >> 1
+                if edges[f, mid] < x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            codes[r, f] = lo
+
+
+def bin_edges_reference(column, max_bins):
+    """Bin edges of one feature: midpoints of its distinct values if it has at most ``max_bins``
+    of them (then histogram splits equal exact ones), else midpoints at ``max_bins`` quantiles."""
+    u = np.unique(column)
+    if len(u) <= max_bins:
+        a, b = u[:-1], u[1:]
+    else:
+        s = np.sort(column)
+        idx = np.arange(1, max_bins) * len(s) // max_bins
+        a, b = s[idx - 1], s[idx]
+    t = a / 2.0 + b / 2.0
+    t = np.where(t == b, a, t)
+    return np.unique(t)
+
+
+@_jit
+def bin_edges(X, max_bins, edges, n_edges):
+    # X: IN (n, p); edges: OUT (p, max_bins - 1) (first n_edges[f] used); n_edges: OUT (p,)
+    n, p = X.shape
+    distinct = np.empty(max_bins, np.float64)
+    column = np.empty(n, np.float64)
+    for f in range(p):
+        for r in range(n):
+            column[r] = X[r, f]
+        # distinct values, kept sorted, until there are more than max_bins of them
+        nd = 0
+        few = True
+        for r in range(n):
+            x = column[r]
+            lo = 0
+            hi = nd
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if distinct[mid] < x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < nd and distinct[lo] == x:
+                continue
+            if nd == max_bins:
+                few = False
+                break
+            for k in range(nd, lo, -1):
+                distinct[k] = distinct[k - 1]
+            distinct[lo] = x
+            nd += 1
+        ne = 0
+        if few:
+            for k in range(1, nd):
+                a = distinct[k - 1]
+                b = distinct[k]
+                t = a / 2.0 + b / 2.0
+                edges[f, ne] = a if t == b else t
+                ne += 1
+        else:
+            s = np.sort(column)
+            for q in range(1, max_bins):
+                idx = q * n // max_bins
+                a = s[idx - 1]
+                b = s[idx]
+                t = a / 2.0 + b / 2.0
+                if t == b:
+                    t = a
+                if ne == 0 or t > edges[f, ne - 1]:
+                    edges[f, ne] = t
+                    ne += 1
+        n_edges[f] = ne
