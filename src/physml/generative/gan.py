@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..base import Estimator, check_array, check_is_fitted, check_random_state, check_scalar
+from ..base import Estimator, check_array, check_is_fitted, check_random_state, check_scalar, check_sizes
 from ..exceptions import ConvergenceWarning, warn
 from ..nn.functional import sigmoid
 from ..nn.layers import Dense, LeakyReLU
@@ -69,8 +69,9 @@ class GAN(Estimator):
         m data and m fakes per discriminator step, m fakes per generator step.
     n_iter : int, default 2000
         Generator steps.
-    d_steps : int, default 1
-        Discriminator steps per generator step.
+    d_steps : int in [1, 100], default 1
+        Discriminator steps per generator step (1 in the slides, 5 for Wasserstein GANs; beyond
+        100 the generator hardly trains).
     standardize : bool, default True
         Train on (x - mean) / std of the data and map samples back (the
         networks then see inputs of order one whatever the data's units).
@@ -151,7 +152,10 @@ class GAN(Estimator):
         check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
         check_scalar(self.n_iter, "n_iter", numbers.Integral, min_val=1)
-        check_scalar(self.d_steps, "d_steps", numbers.Integral, min_val=1)
+        check_scalar(self.d_steps, "d_steps", numbers.Integral, min_val=1, max_val=100)
+        if self.generator is None or self.discriminator is None:
+            check_sizes([(latent_dim, 64), (64, 64), (64, d), (d, 64)] * 2, itemsize=4,
+                        what="GAN default networks", hint="lower latent_dim")
         rng = check_random_state(self.random_state)
         G = copy.deepcopy(self.generator) if self.generator is not None else _default_net(latent_dim, d, rng)
         D = copy.deepcopy(self.discriminator) if self.discriminator is not None else _default_net(d, 1, rng)
