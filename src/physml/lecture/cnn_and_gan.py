@@ -39,14 +39,14 @@ def _convolution_demo(r, seed):
     out = conv.forward(_SLIDE_IMAGE[None, None])[0, 0].copy()
     ref = signal.correlate2d(_SLIDE_IMAGE, _SLIDE_KERNEL, mode="valid")
     r.check("S38 convolution example: first output", out[0, 0], 4, 0, seed=seed, note="slide value")
-    r.check("S38 convolution example: max |physml - scipy.signal.correlate2d|", np.abs(out - ref).max(), 0, 0,
+    r.check("S38 convolution example: largest deviation from scipy.signal.correlate2d", np.abs(out - ref).max(), 0, 0,
             seed=seed, note="SciPy on the same image")
     x = _POOL_IMAGE[None, None]
     mx, av = MaxPool2D(2).forward(x)[0, 0].copy(), AvgPool2D(2).forward(x)[0, 0].copy()
     blocks = _POOL_IMAGE.reshape(2, 2, 2, 2).swapaxes(1, 2)
-    r.check("S39 max pooling: max |physml - block maxima|", np.abs(mx - blocks.max(axis=(2, 3))).max(), 0, 0,
+    r.check("S39 max pooling: largest deviation from the block maxima", np.abs(mx - blocks.max(axis=(2, 3))).max(), 0, 0,
             seed=seed, note="NumPy block reduction")
-    r.check("S39 average pooling: max |physml - block means|", np.abs(av - blocks.mean(axis=(2, 3))).max(), 0, 0,
+    r.check("S39 average pooling: largest deviation from the block means", np.abs(av - blocks.mean(axis=(2, 3))).max(), 0, 0,
             seed=seed, note="NumPy block reduction")
     r.data["conv_demo"] = {"image": _SLIDE_IMAGE, "kernel": _SLIDE_KERNEL, "out": out, "pool_in": _POOL_IMAGE,
                            "max": mx, "avg": av}
@@ -123,8 +123,8 @@ def _kl_forward_reverse(r, seed):
     rev = optimize.minimize(reverse, [0.5, 0.0], method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-12})
     mu_f, s_f = fwd.x[0], np.exp(fwd.x[1])
     mu_r, s_r = rev.x[0], np.exp(rev.x[1])
-    r.check("forward KL fit: mean (moment matching: 0)", mu_f, 0.0, 1e-3, seed=seed,
-            note="the forward-KL Gaussian matches the moments")
+    r.check_below("forward KL fit: |mean| (moment matching: 0)", abs(mu_f), 1e-3, seed=seed,
+                  note="the forward-KL Gaussian matches the moments")
     r.check("forward KL fit: std (moment matching: sqrt(0.25 + 4))", s_f, np.sqrt(4.25), 1e-3, seed=seed,
             note="mode covering")
     r.check("reverse KL fit: |mean| (one mode: 2)", abs(mu_r), 2.0, 0.01, seed=seed, note="mode seeking")
