@@ -203,6 +203,33 @@ class GAN(Estimator):
                 f"Mode collapse: the generated samples spread {ratio:.2g} times the data's standard deviation in "
                 "some dimension. Try loss='non_saturating', a lower learning_rate or more latent dimensions."))
 
+    # -- persistence (physml.io) -----------------------------------------------------------------
+
+    def _get_state(self):
+        """Fitted state as arrays and plain values, for :func:`physml.io.save` (networks as their parameters)."""
+        h = self.history_
+        return {"n_features_in_": int(self.n_features_in_), "latent_dim_": int(self.latent_dim_),
+                "mean_": self.mean_, "scale_": self.scale_, "n_iter_": int(self.n_iter_),
+                "history_": {"d_loss": [float(v) for v in h["d_loss"]], "g_loss": [float(v) for v in h["g_loss"]],
+                             "stop_reason": str(h["stop_reason"])},
+                "generator_params": list(self.generator_.parameters()),
+                "discriminator_params": list(self.discriminator_.parameters())}
+
+    def _set_state(self, state):
+        """Rebuild the networks (the given architectures, or the default ones) and load the saved parameters."""
+        d, latent = int(state["n_features_in_"]), int(state["latent_dim_"])
+        rng = np.random.default_rng(0)
+        G = copy.deepcopy(self.generator) if self.generator is not None else _default_net(latent, d, rng)
+        D = copy.deepcopy(self.discriminator) if self.discriminator is not None else _default_net(d, 1, rng)
+        for net, saved in ((G, state["generator_params"]), (D, state["discriminator_params"])):
+            for p, v in zip(net.parameters(), saved):
+                np.copyto(p, np.asarray(v))
+        self.generator_, self.discriminator_ = G, D
+        self.n_features_in_, self.latent_dim_, self.n_iter_ = d, latent, int(state["n_iter_"])
+        self.mean_, self.scale_ = np.asarray(state["mean_"]), np.asarray(state["scale_"])
+        self.history_ = dict(state["history_"])
+        return self
+
     def sample(self, n, random_state=None):
         r"""n generated samples x = G(z), z ~ N(0, I), in the units of the data; shape (n, d)."""
         check_is_fitted(self)
