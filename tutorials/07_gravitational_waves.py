@@ -163,9 +163,18 @@ fig.tight_layout()
 
 # %% [markdown]
 # **Interpretation.** At a fixed false-alarm rate the matched filter is the
-# upper bound (optimal for Gaussian noise and a signal in the bank); the CNN,
-# which was never told the waveform model, reaches a large part of its
-# efficiency and both reach 100% by SNR ~ 10-12. The gap is largest near
-# threshold (SNR 5-8), where the matched filter's knowledge of the exact
-# phase evolution pays most. With more training data and epochs (George and
-# Huerta used ~10^5 templates and a curriculum in SNR) the gap narrows further.
+# upper bound (optimal for Gaussian noise and a signal in the bank). In the
+# full-size run (4000 training segments, seed 0) the efficiencies were
+#
+# | SNR | CNN | matched filter |
+# |----:|----:|---------------:|
+# | 5   | 0.19 | 0.57 |
+# | 8   | 0.70 | 1.00 |
+# | 12  | 0.99 | 1.00 |
+#
+# The CNN, never told the waveform model, catches every loud chirp (SNR >= 12)
+# but needs about 1.5 times the SNR of the matched filter for the same
+# efficiency near threshold (70% at SNR 8 where the filter has 100%; the
+# filter's 50% point lies near SNR 5, the CNN's near SNR 7). George and Huerta
+# (2018) closed most of this gap with ~10^5 training signals and a curriculum in
+# SNR; ours saw 2000 chirps for about ten epochs.

@@ -130,3 +130,14 @@ def test_fit_trains_copies_and_leaves_the_given_networks_untouched():
     assert gan.latent_dim_ == 2 and gan.generator_ is not G
     default = GAN(n_iter=5, random_state=0).fit(X)
     assert [lay.n_out for lay in default.generator_.layers if isinstance(lay, Dense)] == [64, 64, 2]
+
+
+def test_save_load_round_trip_gives_the_same_samples(tmp_path):
+    from physml import io
+
+    X = np.random.default_rng(3).normal(2.0, 0.5, size=(400, 2))
+    gan = GAN(n_iter=30, random_state=0).fit(X)
+    io.save(gan, tmp_path / "gan.npz")
+    loaded = io.load(tmp_path / "gan.npz")
+    np.testing.assert_array_equal(loaded.sample(50, random_state=4), gan.sample(50, random_state=4))
+    assert loaded.history_ == gan.history_

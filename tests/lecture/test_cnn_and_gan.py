@@ -15,7 +15,7 @@ def test_every_number_of_the_chapter_is_reproduced(result):
     failed = [(c.name, c.value, c.reference) for c in result.checks if not c.passed]
     assert failed == []
     names = " ".join(c.name for c in result.checks)
-    for topic in ("S38", "S39", "digits", "Ising", "forward KL", "reverse KL", "GAN"):
+    for topic in ("S38", "S39", "digits", "Ising", "forward KL", "reverse KL", "GAN", "GW"):
         assert topic in names
 
 
@@ -27,7 +27,7 @@ def test_slide_examples_are_exact(result):
 def test_figures_are_drawn(result, tmp_path):
     ch = Chapter(name="cnn_and_gan", title=cnn_and_gan.TITLE, quick=True, seed=0, out_dir=tmp_path)
     cnn_and_gan.figures(result, ch)
-    assert len(ch.figures) >= 5
+    assert len(ch.figures) >= 7
     assert all((tmp_path / f.filename).stat().st_size > 5000 for f in ch.figures)
 
 

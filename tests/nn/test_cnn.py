@@ -104,13 +104,15 @@ def test_cnn_regressor_locates_a_bump_in_a_signal():
 
 
 @pytest.mark.filterwarnings("ignore::physml.exceptions.ConvergenceWarning")
-def test_images_without_image_shape_build_2d_convolutions():
+def test_multichannel_images_build_2d_convolutions_and_need_image_shape():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(80, 2, 6, 6))
     y = (X[:, 0].mean(axis=(1, 2)) > X[:, 1].mean(axis=(1, 2))).astype(int)
-    clf = CNNClassifier(conv_layers=((4, 3),), dense_layers=(8,), max_epochs=3, random_state=0).fit(X, y)
+    clf = CNNClassifier((2, 6, 6), conv_layers=((4, 3),), dense_layers=(8,), max_epochs=3, random_state=0).fit(X, y)
     assert clf.image_shape_ == (2, 6, 6)
     assert isinstance(clf.network_.layers[1], Conv2D) and clf.filters_[0].shape == (4, 2, 3, 3)
+    with pytest.raises(ValueError, match="image_shape"):
+        CNNClassifier(conv_layers=((4, 3),), max_epochs=1).fit(X, y)
 
 
 @pytest.mark.parametrize("param, value, error", [

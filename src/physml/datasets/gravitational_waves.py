@@ -39,6 +39,9 @@ from ._bunch import Bunch
 __all__ = [
     "chirp_waveform",
     "chirp_time",
+    "pn_inspiral",
+    "taylort4_coefficients",
+    "PN_ORDERS",
     "aligo_psd",
     "aligo_early_psd",
     "coloured_noise",
@@ -126,6 +129,178 @@ def chirp_time(chirp_mass, f):
     return 5.0 / 256.0 * T_c ** (-5.0 / 3.0) * (np.pi * np.asarray(f, dtype=np.float64)) ** (-8.0 / 3.0)
 
 
+PN_ORDERS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)
+"""Post-Newtonian orders accepted by ``pn_order`` (the 0.5PN term of the phasing vanishes)."""
+
+_EULER_GAMMA = 0.57721566490153286061
+
+
+def taylort4_coefficients(eta, pn_order=3.5):
+    r"""Coefficients of the TaylorT4 frequency evolution, truncated at ``pn_order``.
+
+    .. math::
+
+        \frac{dx}{dt} = \frac{64}{5} \frac{\eta}{M} x^5 \sum_{k=0}^{7} (a_k + b_k \ln x)\, x^{k/2},
+        \qquad x = (\pi G M f / c^3)^{2/3},
+
+    the ratio :math:`-\mathcal F(x) / (dE/dx)` of the gravitational-wave flux and
+    the derivative of the binding energy of a circular orbit, re-expanded to
+    :math:`x^{7/2}` (3.5PN):
+
+    - :math:`a_2 = -743/336 - 11\eta/4`, :math:`a_3 = 4\pi`,
+    - :math:`a_4 = 34103/18144 + 13661\eta/2016 + 59\eta^2/18`,
+    - :math:`a_5 = -(4159/672 + 189\eta/8)\pi`,
+    - :math:`a_6 = 16447322263/139708800 - 1712\gamma_E/105 + 16\pi^2/3 - (856/105)\ln 16
+      + (-56198689/217728 + 451\pi^2/48)\eta + 541\eta^2/896 - 5605\eta^3/2592`, :math:`b_6 = -856/105`,
+    - :math:`a_7 = (-4415/4032 + 358675\eta/6048 + 91495\eta^2/1512)\pi`.
+
+    Parameters
+    ----------
+    eta : float
+        Symmetric mass ratio :math:`m_1 m_2 / (m_1 + m_2)^2` in (0, 1/4].
+    pn_order : float, default 3.5
+        One of :data:`PN_ORDERS`; terms beyond :math:`x^{2\,\mathrm{pn\_order}}` are dropped.
+
+    Returns
+    -------
+    a, b : ndarray of shape (8,)
+
+    Notes
+    -----
+    Energy and flux from L. Blanchet, "Gravitational radiation from post-Newtonian
+    sources and inspiralling compact binaries", Living Rev. Relativ. 17, 2 (2014),
+    Sec. 9 (circular orbits); TaylorT4 as defined by A. Buonanno, B. R. Iyer,
+    E. Ochsner, Y. Pan and B. S. Sathyaprakash, Phys. Rev. D 80, 084043 (2009).
+    """
+    pi = np.pi
+    a, b = np.zeros(8), np.zeros(8)
+    a[0] = 1.0
+    a[2] = -743.0 / 336.0 - 11.0 / 4.0 * eta
+    a[3] = 4.0 * pi
+    a[4] = 34103.0 / 18144.0 + 13661.0 / 2016.0 * eta + 59.0 / 18.0 * eta**2
+    a[5] = -(4159.0 / 672.0 + 189.0 / 8.0 * eta) * pi
+    a[6] = (16447322263.0 / 139708800.0 - 1712.0 / 105.0 * _EULER_GAMMA + 16.0 / 3.0 * pi**2
+            - 856.0 / 105.0 * np.log(16.0) + (-56198689.0 / 217728.0 + 451.0 / 48.0 * pi**2) * eta
+            + 541.0 / 896.0 * eta**2 - 5605.0 / 2592.0 * eta**3)
+    b[6] = -856.0 / 105.0
+    a[7] = (-4415.0 / 4032.0 + 358675.0 / 6048.0 * eta + 91495.0 / 1512.0 * eta**2) * pi
+    k_max = int(round(2 * pn_order))
+    a[k_max + 1:] = 0.0
+    b[k_max + 1:] = 0.0
+    return a, b
+
+
+def _check_pn(pn_order):
+    if isinstance(pn_order, bool) or not isinstance(pn_order, numbers.Real) or float(pn_order) not in PN_ORDERS:
+        raise ValueError(f"pn_order must be one of {PN_ORDERS}, got {pn_order!r}.")
+    return float(pn_order)
+
+
+def _check_masses(masses):
+    try:
+        m1, m2 = (float(m) for m in masses)
+    except (TypeError, ValueError):
+        raise TypeError(f"masses must be a pair (m1, m2) of positive numbers (solar masses), got {masses!r}.") \
+            from None
+    if not (np.isfinite(m1) and np.isfinite(m2) and m1 > 0 and m2 > 0):
+        raise ValueError(f"masses must be a pair (m1, m2) of positive numbers (solar masses), got {masses!r}.")
+    return m1, m2
+
+
+def _dxdt(x, M_s, eta, a, b):
+    """TaylorT4 dx/dt at x (inputs assumed validated)."""
+    sx = np.sqrt(x)
+    series = 0.0
+    for k in range(7, -1, -1):
+        series = series * sx + (a[k] + b[k] * np.log(x))
+    return 64.0 / 5.0 * eta / M_s * x**5 * series
+
+
+def pn_inspiral(masses, f_low, f_high=None, pn_order=3.5):
+    r"""Duration and number of GW cycles of a TaylorT4 inspiral from ``f_low`` to ``f_high`` (S43).
+
+    .. math::
+
+        T = \int_{x_\mathrm{low}}^{x_\mathrm{high}} \frac{dx}{\dot x}, \qquad
+        N_\mathrm{cyc} = \frac{1}{\pi} \int_{x_\mathrm{low}}^{x_\mathrm{high}} \frac{x^{3/2}}{M}\frac{dx}{\dot x}
+
+    (the GW phase grows at twice the orbital rate :math:`x^{3/2}/M`), with
+    :math:`\dot x` of :func:`taylort4_coefficients`.
+
+    Parameters
+    ----------
+    masses : (float, float)
+        Component masses in solar masses.
+    f_low : float
+        Starting GW frequency in Hz.
+    f_high : float or None
+        End frequency; None: the ISCO frequency :math:`c^3 / (6^{3/2} \pi G M)`.
+    pn_order : float, default 3.5
+
+    Returns
+    -------
+    duration : float
+        Seconds.
+    n_cycles : float
+    """
+    from scipy.integrate import quad
+
+    m1, m2 = _check_masses(masses)
+    pn_order = _check_pn(pn_order)
+    f_low = _positive(f_low, "f_low")
+    M = m1 + m2
+    eta = m1 * m2 / M**2
+    M_s = T_SUN * M
+    f_high = 1.0 / (6.0**1.5 * np.pi * M_s) if f_high is None else _positive(f_high, "f_high")
+    if f_high <= f_low:
+        raise ValueError(f"f_high={f_high:.4g} Hz must exceed f_low={f_low:.4g} Hz.")
+    a, b = taylort4_coefficients(eta, pn_order)
+    x_lo, x_hi = (np.pi * M_s * f_low) ** (2 / 3), (np.pi * M_s * f_high) ** (2 / 3)
+    T = quad(lambda x: 1.0 / _dxdt(x, M_s, eta, a, b), x_lo, x_hi, epsabs=0, epsrel=1e-12, limit=200)[0]
+    N = quad(lambda x: x**1.5 / M_s / _dxdt(x, M_s, eta, a, b), x_lo, x_hi, epsabs=0, epsrel=1e-12,
+             limit=200)[0] / np.pi
+    return T, N
+
+
+def _pn_chirp(M, eta, t_merger, t, f_low, f_high, distance, inclination, phase, taper, pn_order):
+    """TaylorT4 waveform for one binary (inputs assumed validated); the frequency reaches f_high at t_merger."""
+    from scipy.integrate import solve_ivp
+
+    M_s = T_SUN * M
+    a, b = taylort4_coefficients(eta, pn_order)
+    x_lo, x_hi = (np.pi * M_s * f_low) ** (2 / 3), (np.pi * M_s * f_high) ** (2 / 3)
+
+    def rhs(_, y):
+        return [_dxdt(y[0], M_s, eta, a, b), 2.0 * y[0] ** 1.5 / M_s]  # x and the GW phase 2 phi
+
+    def reach(_, y):
+        return y[0] - x_hi
+
+    reach.terminal = True
+    Mc = M * eta**0.6
+    horizon = 10.0 * chirp_time(Mc, f_low) + 1.0
+    sol = solve_ivp(rhs, (0.0, horizon), [x_lo, 0.0], method="DOP853", rtol=1e-11, atol=[1e-15, 1e-9],
+                    events=reach, dense_output=True)
+    if not sol.t_events[0].size:
+        raise ValueError(f"the pn_order={pn_order} evolution does not reach f_high={f_high:.4g} Hz "
+                         "(dx/dt vanishes first); lower f_high.")
+    T = float(sol.t_events[0][0])
+    Phi_end = float(sol.sol(T)[1])
+    s = t - (t_merger - T)  # time since the waveform started at f_low
+    on = (s >= 0) & (s <= T)
+    x, Phi = np.ones(t.shape), np.zeros(t.shape)
+    if on.any():
+        x[on], Phi[on] = sol.sol(s[on])
+    Phi = phase + Phi - Phi_end
+    f = x**1.5 / (np.pi * M_s)
+    A = np.where(on, 4.0 * R_SUN * Mc / (distance * MPC) * (np.pi * T_SUN * Mc * f) ** (2.0 / 3.0), 0.0)
+    if taper > 0:
+        s_on = np.clip((t - max(t[0], t_merger - T)) / taper, 0.0, 1.0)
+        A = A * np.sin(0.5 * np.pi * s_on) ** 2
+    cos_i = np.cos(inclination)
+    return A * 0.5 * (1.0 + cos_i**2) * np.cos(Phi), A * cos_i * np.sin(Phi)
+
+
 def _chirp(chirp_mass, t_merger, t, f_low, f_high, distance, inclination, phase, taper):
     r"""Vectorised waveform: ``chirp_mass``, ``t_merger``, ``f_high``, ``distance`` of shape (m, 1), ``t`` (N,).
 
@@ -152,8 +327,8 @@ def _chirp(chirp_mass, t_merger, t, f_low, f_high, distance, inclination, phase,
     return h_plus, h_cross
 
 
-def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=None, distance=100.0, *,
-                   inclination=0.0, phase=0.0, f_high=None, taper=0.05):
+def chirp_waveform(chirp_mass=None, f_low=20.0, fs=2048.0, duration=1.0, t_merger=None, distance=100.0, *,
+                   inclination=0.0, phase=0.0, f_high=None, taper=0.05, masses=None, pn_order=0):
     r"""Leading-order post-Newtonian inspiral chirp :math:`h_+(t), h_\times(t)` (S43).
 
     With :math:`\tau = t_c - t` the time left to coalescence and
@@ -174,10 +349,17 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
     circular orbit of an equal-mass binary, where the leading-order
     description ends.
 
+    With ``pn_order > 0`` the phase follows the TaylorT4 evolution of
+    :func:`taylort4_coefficients` (integrated numerically, with both
+    component masses), the amplitude stays the leading-order one (the
+    "restricted" waveform), and ``t_merger`` is the time at which the frequency
+    reaches ``f_high``, where the waveform stops.
+
     Parameters
     ----------
-    chirp_mass : float
-        :math:`\mathcal M = (m_1 m_2)^{3/5} / (m_1 + m_2)^{1/5}` in solar masses.
+    chirp_mass : float or None
+        :math:`\mathcal M = (m_1 m_2)^{3/5} / (m_1 + m_2)^{1/5}` in solar masses;
+        None when ``masses`` are given.
     f_low : float, default=20
         Lowest GW frequency in Hz.
     fs : float, default=2048
@@ -199,6 +381,12 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
     taper : float, default=0.05
         Length in seconds of the :math:`\sin^2` turn-on at the start of the
         signal, so that a template has no step (0 for none).
+    masses : (float, float) or None
+        Component masses :math:`(m_1, m_2)` in solar masses, instead of
+        ``chirp_mass``. A chirp mass alone means equal masses at ``pn_order > 0``.
+    pn_order : float, default=0
+        Post-Newtonian order of the phasing, one of :data:`PN_ORDERS`; 0 is the
+        closed form above (equal, to round-off, to a 0PN TaylorT4 waveform).
 
     Returns
     -------
@@ -217,7 +405,16 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
     >>> hp.shape
     (2048,)
     """
-    chirp_mass = _positive(chirp_mass, "chirp_mass")
+    pn_order = _check_pn(pn_order)
+    if (chirp_mass is None) == (masses is None):
+        raise ValueError("give exactly one of chirp_mass and masses.")
+    if masses is not None:
+        m1, m2 = _check_masses(masses)
+        M, eta = m1 + m2, m1 * m2 / (m1 + m2) ** 2
+        chirp_mass = M * eta**0.6
+    else:
+        chirp_mass = _positive(chirp_mass, "chirp_mass")
+        M, eta = 2.0**1.2 * chirp_mass, 0.25
     f_low = _positive(f_low, "f_low")
     fs = _positive(fs, "fs")
     duration = _positive(duration, "duration")
@@ -231,7 +428,8 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
     if f_low >= fs / 2:
         raise ValueError(f"f_low={f_low:.4g} Hz must lie below the Nyquist frequency fs / 2 = {fs / 2:.4g} Hz.")
     if f_high is None:
-        f_high = min(_f_isco(chirp_mass), fs / 2)  # frequencies above fs / 2 would alias
+        f_isco = 1.0 / (6.0**1.5 * np.pi * T_SUN * M)
+        f_high = min(f_isco, fs / 2)  # frequencies above fs / 2 would alias
     else:
         f_high = _positive(f_high, "f_high")
         if f_high > fs / 2:
@@ -244,6 +442,9 @@ def chirp_waveform(chirp_mass, f_low=20.0, fs=2048.0, duration=1.0, t_merger=Non
         if isinstance(val, bool) or not isinstance(val, numbers.Real) or not np.isfinite(val):
             raise TypeError(f"{name} must be a finite real number (radians), got {val!r}.")
     t = np.arange(n) / fs
+    if pn_order > 0:
+        return _pn_chirp(M, eta, float(t_merger), t, f_low, f_high, distance, float(inclination), float(phase),
+                         taper, pn_order)
     Mc, tc, fh, r = (np.full((1, 1), float(v)) for v in (chirp_mass, t_merger, f_high, distance))
     hp, hx = _chirp(Mc, tc, t, f_low, fh, r, float(inclination), float(phase), taper)
     return hp[0], hx[0]

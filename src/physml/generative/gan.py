@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..base import Estimator, check_array, check_is_fitted, check_random_state, check_scalar
+from ..base import Estimator, check_array, check_is_fitted, check_random_state, check_scalar, check_sizes
 from ..exceptions import ConvergenceWarning, warn
 from ..nn.functional import sigmoid
 from ..nn.layers import Dense, LeakyReLU
@@ -69,8 +69,9 @@ class GAN(Estimator):
         m data and m fakes per discriminator step, m fakes per generator step.
     n_iter : int, default 2000
         Generator steps.
-    d_steps : int, default 1
-        Discriminator steps per generator step.
+    d_steps : int in [1, 100], default 1
+        Discriminator steps per generator step (1 in the slides, 5 for Wasserstein GANs; beyond
+        100 the generator hardly trains).
     standardize : bool, default True
         Train on (x - mean) / std of the data and map samples back (the
         networks then see inputs of order one whatever the data's units).
@@ -106,6 +107,15 @@ class GAN(Estimator):
     per D step, and of G and D on m samples.
 
     Reference: I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from physml.generative import GAN
+    >>> X = np.random.default_rng(0).normal(4.0, 1.25, size=(5000, 1))   # the slides' target
+    >>> gan = GAN(n_iter=300, random_state=0).fit(X)
+    >>> gan.sample(3, random_state=1).shape
+    (3, 1)
     """
 
     _check_estimator_params = {"n_iter": 5, "random_state": 0}
@@ -142,7 +152,10 @@ class GAN(Estimator):
         check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
         check_scalar(self.n_iter, "n_iter", numbers.Integral, min_val=1)
-        check_scalar(self.d_steps, "d_steps", numbers.Integral, min_val=1)
+        check_scalar(self.d_steps, "d_steps", numbers.Integral, min_val=1, max_val=100)
+        if self.generator is None or self.discriminator is None:
+            check_sizes([(latent_dim, 64), (64, 64), (64, d), (d, 64)] * 2, itemsize=4,
+                        what="GAN default networks", hint="lower latent_dim")
         rng = check_random_state(self.random_state)
         G = copy.deepcopy(self.generator) if self.generator is not None else _default_net(latent_dim, d, rng)
         D = copy.deepcopy(self.discriminator) if self.discriminator is not None else _default_net(d, 1, rng)
@@ -189,6 +202,33 @@ class GAN(Estimator):
             warn(ConvergenceWarning(
                 f"Mode collapse: the generated samples spread {ratio:.2g} times the data's standard deviation in "
                 "some dimension. Try loss='non_saturating', a lower learning_rate or more latent dimensions."))
+
+    # -- persistence (physml.io) -----------------------------------------------------------------
+
+    def _get_state(self):
+        """Fitted state as arrays and plain values, for :func:`physml.io.save` (networks as their parameters)."""
+        h = self.history_
+        return {"n_features_in_": int(self.n_features_in_), "latent_dim_": int(self.latent_dim_),
+                "mean_": self.mean_, "scale_": self.scale_, "n_iter_": int(self.n_iter_),
+                "history_": {"d_loss": [float(v) for v in h["d_loss"]], "g_loss": [float(v) for v in h["g_loss"]],
+                             "stop_reason": str(h["stop_reason"])},
+                "generator_params": list(self.generator_.parameters()),
+                "discriminator_params": list(self.discriminator_.parameters())}
+
+    def _set_state(self, state):
+        """Rebuild the networks (the given architectures, or the default ones) and load the saved parameters."""
+        d, latent = int(state["n_features_in_"]), int(state["latent_dim_"])
+        rng = np.random.default_rng(0)
+        G = copy.deepcopy(self.generator) if self.generator is not None else _default_net(latent, d, rng)
+        D = copy.deepcopy(self.discriminator) if self.discriminator is not None else _default_net(d, 1, rng)
+        for net, saved in ((G, state["generator_params"]), (D, state["discriminator_params"])):
+            for p, v in zip(net.parameters(), saved):
+                np.copyto(p, np.asarray(v))
+        self.generator_, self.discriminator_ = G, D
+        self.n_features_in_, self.latent_dim_, self.n_iter_ = d, latent, int(state["n_iter_"])
+        self.mean_, self.scale_ = np.asarray(state["mean_"]), np.asarray(state["scale_"])
+        self.history_ = dict(state["history_"])
+        return self
 
     def sample(self, n, random_state=None):
         r"""n generated samples x = G(z), z ~ N(0, I), in the units of the data; shape (n, d)."""

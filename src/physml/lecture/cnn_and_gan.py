@@ -4,7 +4,7 @@ Convolution and pooling on the slides' examples (S38-S39); a CNN (S40) on the
 bundled digits (its learned filters and feature maps) and on the ordered and
 disordered phases of the 2D Ising model; the KL divergence (S35), forward
 against reverse fitted to a bimodal target; a GAN (S36) learning the slides'
-N(4, 1.25^2), with snapshots of its training; and a 1D CNN detecting
+N(4, 1.25^2), with snapshots of its training, and 8x8 Ising configurations; and a 1D CNN detecting
 gravitational-wave chirps in noise against the matched filter (S43).
 """
 
@@ -39,14 +39,14 @@ def _convolution_demo(r, seed):
     out = conv.forward(_SLIDE_IMAGE[None, None])[0, 0].copy()
     ref = signal.correlate2d(_SLIDE_IMAGE, _SLIDE_KERNEL, mode="valid")
     r.check("S38 convolution example: first output", out[0, 0], 4, 0, seed=seed, note="slide value")
-    r.check("S38 convolution example: max |physml - scipy.signal.correlate2d|", np.abs(out - ref).max(), 0, 0,
+    r.check("S38 convolution example: largest deviation from scipy.signal.correlate2d", np.abs(out - ref).max(), 0, 0,
             seed=seed, note="SciPy on the same image")
     x = _POOL_IMAGE[None, None]
     mx, av = MaxPool2D(2).forward(x)[0, 0].copy(), AvgPool2D(2).forward(x)[0, 0].copy()
     blocks = _POOL_IMAGE.reshape(2, 2, 2, 2).swapaxes(1, 2)
-    r.check("S39 max pooling: max |physml - block maxima|", np.abs(mx - blocks.max(axis=(2, 3))).max(), 0, 0,
+    r.check("S39 max pooling: largest deviation from the block maxima", np.abs(mx - blocks.max(axis=(2, 3))).max(), 0, 0,
             seed=seed, note="NumPy block reduction")
-    r.check("S39 average pooling: max |physml - block means|", np.abs(av - blocks.mean(axis=(2, 3))).max(), 0, 0,
+    r.check("S39 average pooling: largest deviation from the block means", np.abs(av - blocks.mean(axis=(2, 3))).max(), 0, 0,
             seed=seed, note="NumPy block reduction")
     r.data["conv_demo"] = {"image": _SLIDE_IMAGE, "kernel": _SLIDE_KERNEL, "out": out, "pool_in": _POOL_IMAGE,
                            "max": mx, "avg": av}
@@ -123,8 +123,8 @@ def _kl_forward_reverse(r, seed):
     rev = optimize.minimize(reverse, [0.5, 0.0], method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-12})
     mu_f, s_f = fwd.x[0], np.exp(fwd.x[1])
     mu_r, s_r = rev.x[0], np.exp(rev.x[1])
-    r.check("forward KL fit: mean (moment matching: 0)", mu_f, 0.0, 1e-3, seed=seed,
-            note="the forward-KL Gaussian matches the moments")
+    r.check_below("forward KL fit: |mean| (moment matching: 0)", abs(mu_f), 1e-3, seed=seed,
+                  note="the forward-KL Gaussian matches the moments")
     r.check("forward KL fit: std (moment matching: sqrt(0.25 + 4))", s_f, np.sqrt(4.25), 1e-3, seed=seed,
             note="mode covering")
     r.check("reverse KL fit: |mean| (one mode: 2)", abs(mu_r), 2.0, 0.01, seed=seed, note="mode seeking")
@@ -167,6 +167,79 @@ def _gan(r, seed, quick):
                      "g_loss": np.array(history["g_loss"])}
 
 
+def _ising_gan(r, seed, quick):
+    """A GAN generating 8x8 Ising configurations at T = 3: energy and |m| against the training ones (KS)."""
+    from ..datasets import energy, ising_configurations, magnetisation
+    from ..generative import GAN
+    from ..nn import Dense, LeakyReLU, Sequential, Tanh
+    from ..optim import Adam
+
+    L, T, latent = 8, 3.0, 16
+    res = ising_configurations(L=L, temperatures=[T], n_per_temperature=2000, random_state=seed, cache=False)
+    X = np.asarray(res[0] if isinstance(res, tuple) else res.X, dtype=np.float64)
+    G = Sequential([Dense(latent, 128, random_state=seed), LeakyReLU(0.2), Dense(128, 128, random_state=seed + 1),
+                    LeakyReLU(0.2), Dense(128, L * L, random_state=seed + 2), Tanh()])
+    D = Sequential([Dense(L * L, 128, random_state=seed + 3), LeakyReLU(0.2),
+                    Dense(128, 128, random_state=seed + 4), LeakyReLU(0.2), Dense(128, 1, random_state=seed + 5)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gan = GAN(G, D, latent, optimizer=Adam(2e-4, beta1=0.5), standardize=False, batch_size=64,
+                  n_iter=1500 if quick else 3000, random_state=seed).fit(X)
+    S = np.where(gan.sample(2000, random_state=seed + 1) >= 0, 1.0, -1.0)  # spins: the sign of the tanh output
+    rng = np.random.default_rng(seed + 2)
+    U = np.where(rng.random(S.shape) < 0.5, 1.0, -1.0)  # uncorrelated spins: the baseline
+    E_d, E_g, E_u = (energy(A, L=L) for A in (X, S, U))
+    m_d, m_g, m_u = (np.abs(magnetisation(A, L=L)) for A in (X, S, U))
+    ks = {name: (stats.ks_2samp(a, b).statistic, stats.ks_2samp(a, c).statistic)
+          for name, a, b, c in (("energy", E_d, E_g, E_u), ("|m|", m_d, m_g, m_u))}
+    for name, (k_gan, k_rand) in ks.items():
+        r.check_below(f"Ising GAN (L={L}, T={T:g}): KS statistic of the {name} distribution, generated vs training",
+                      k_gan, k_rand, seed=seed, note=f"bound: uncorrelated random spins give {k_rand:.3f}")
+    r.data["ising_gan"] = {"E": (E_d, E_g), "m": (m_d, m_g), "ks": ks, "L": L, "T": T}
+
+
+def _gravitational_waves(r, seed, quick):
+    """A 1D CNN on whitened chirp segments against the matched filter over a template bank (S43)."""
+    from ..datasets import chirp_dataset
+    from ..datasets.gravitational_waves import chirp_waveform
+    from ..nn import CNNClassifier
+    from ..signal import snr_series, whiten
+
+    fs, false_alarm = 2048.0, 0.02
+    n_train, n_noise, n_per, epochs = (400, 200, 40, 4) if quick else (4000, 2000, 200, 30)
+    snrs = [5.0, 8.0, 12.0] if quick else [4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0]
+    train = chirp_dataset(n_train, snr_range=(5.0, 20.0), whitened=False, random_state=seed)
+    psd = train.psd
+    cnn = CNNClassifier(conv_layers=((8, 16), (16, 8), (32, 8)), dense_layers=(64,), pool_size=4,
+                        learning_rate=1e-3, batch_size=64, max_epochs=epochs, patience=6, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cnn.fit(whiten(train.X, fs, psd), train.y)
+    bank = np.array([chirp_waveform(m, f_low=train.f_low, fs=fs, duration=1.0, t_merger=0.9)[0]
+                     for m in np.geomspace(10.0, 30.0, 8 if quick else 40)])
+
+    def mf(strain):
+        return np.max([snr_series(strain, h, fs, psd).max(axis=1) for h in bank], axis=0)
+
+    noise = chirp_dataset(n_noise, signal_fraction=0.0, whitened=False, random_state=seed + 1)
+    thr_cnn = np.quantile(cnn.predict_proba(whiten(noise.X, fs, psd))[:, 1], 1 - false_alarm)
+    thr_mf = np.quantile(mf(noise.X), 1 - false_alarm)
+    eff_cnn, eff_mf = [], []
+    for k, snr in enumerate(snrs):
+        inj = chirp_dataset(n_per, snr_range=(snr, snr), signal_fraction=1.0, whitened=False,
+                            random_state=seed + 10 + k)
+        eff_cnn.append(float(np.mean(cnn.predict_proba(whiten(inj.X, fs, psd))[:, 1] > thr_cnn)))
+        eff_mf.append(float(np.mean(mf(inj.X) > thr_mf)))
+    for snr, a, b in zip(snrs, eff_cnn, eff_mf):
+        if snr in (5.0, 8.0, 12.0):
+            r.measured(f"GW: CNN efficiency at SNR {snr:g} (false-alarm probability {false_alarm} per 1 s)", a,
+                       seed=seed, note=f"matched filter over the bank: {b:.3f}")
+    r.check_above("GW: matched-filter efficiency at SNR 12", eff_mf[snrs.index(12.0)], 0.95, seed=seed,
+                  note="the physics upper bound detects every loud chirp")
+    r.data["gw"] = {"snr": np.array(snrs), "cnn": np.array(eff_cnn), "mf": np.array(eff_mf),
+                    "false_alarm": false_alarm, "n_train": n_train}
+
+
 def compute(seed=0, quick=False):
     """Run every experiment of the chapter and record its numbers (no drawing)."""
     r = Result(seed=seed, quick=quick)
@@ -175,6 +248,8 @@ def compute(seed=0, quick=False):
     _digits(r, seed, quick)
     _ising(r, seed, quick)
     _gan(r, seed, quick)
+    _ising_gan(r, seed, quick)
+    _gravitational_waves(r, seed, quick)
     return r
 
 
@@ -230,6 +305,38 @@ def figures(result, ch):
     ch.figure(fig, "kl", title="Forward KL covers both modes, reverse KL picks one",
               finding="One Gaussian fitted to a two-mode target: minimising D_KL(p||q) (maximum likelihood) "
                       "matches the moments and spreads over both modes; D_KL(q||p) locks onto one mode.")
+
+    q = result.data["ising_gan"]
+    fig, axes = ch.subplots(1, 2, figsize=(10, 3.8))
+    for ax, key, label in ((axes[0], "E", "energy per spin E / (J N)"), (axes[1], "m", "|magnetisation| per spin")):
+        d, g = q[key]
+        bins = np.linspace(min(d.min(), g.min()), max(d.max(), g.max()), 25)
+        ax.hist(d, bins=bins, density=True, alpha=0.5, label="Monte Carlo (training)")
+        ax.hist(g, bins=bins, density=True, histtype="step", lw=2, label="GAN")
+        ax.set(xlabel=label, ylabel="density")
+        ax.legend(fontsize=8)
+    ks_e, ks_m = q["ks"]["energy"][0], q["ks"]["|m|"][0]
+    worse = "energy" if ks_e > ks_m else "|m|"
+    title = (f"A GAN reproduces the energy and |m| of {q['L']}x{q['L']} Ising spins at T = {q['T']:g}"
+             if max(ks_e, ks_m) < 0.15 else
+             f"GAN Ising spins (T = {q['T']:g}): close to the Monte Carlo, except in {worse} (KS {max(ks_e, ks_m):.2f})")
+    ch.figure(fig, "ising_gan", title=title,
+              finding=f"Two-sample KS statistics, generated vs Monte Carlo: energy {ks_e:.3f}, |m| {ks_m:.3f} "
+                      f"(uncorrelated random spins: {q['ks']['energy'][1]:.3f} and {q['ks']['|m|'][1]:.3f}).")
+
+    w = result.data["gw"]
+    fig, ax = ch.subplots()
+    ax.plot(w["snr"], w["mf"], "o-", label="matched filter, template bank")
+    ax.plot(w["snr"], w["cnn"], "s-", label=f"1D CNN ({w['n_train']} training segments)")
+    ax.set(xlabel="optimal SNR of the injected chirp", ylim=(0, 1.02),
+           ylabel=f"efficiency at {w['false_alarm']:g} false alarms / segment")
+    ax.legend(fontsize=9)
+    i12 = int(np.argmin(np.abs(w["snr"] - 12)))
+    ch.figure(fig, "gw_efficiency",
+              title="The matched filter bounds the CNN's detection efficiency",
+              finding=f"Detection efficiency at a fixed false-alarm probability: at SNR 12 the CNN reaches "
+                      f"{w['cnn'][i12]:.2f} (matched filter {w['mf'][i12]:.2f}); near threshold the matched filter, "
+                      "which knows the waveform, is ahead.")
 
     a = result.data["gan"]
     fig, axes = ch.subplots(1, 2, figsize=(10, 3.8))

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from ..base import check_array, check_is_fitted, check_scalar
+from ..base import check_array, check_is_fitted, check_scalar, check_sizes
 from .conv import AvgPool1D, AvgPool2D, Conv1D, Conv2D, MaxPool1D, MaxPool2D, Reshape
 from .layers import Activation, Dense, Dropout, Flatten, get_activation
 from .mlp import MLPClassifier, MLPRegressor, _BaseMLP
@@ -109,13 +109,20 @@ class _BaseCNN(_BaseMLP):
     # -- input -----------------------------------------------------------------------------------
 
     def _flat(self, X):
-        """Validated X as flat rows (n, C H W), and the shape of one sample when X held images (else None)."""
+        """Validated X as flat rows (n, C H W), and the shape of one sample when X held images (else None).
+
+        Images (an X of more than two dimensions) need ``image_shape``: without it a stray third axis
+        would silently become an image axis.
+        """
         X = check_array(X, dtype="numeric", allow_nd=True)
         if X.ndim <= 2:
             return X, None
-        shape = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
         want = getattr(self, "image_shape_", None) or self.image_shape
-        if want is not None and _sample_shape(tuple(want), int(np.prod(want))) != shape:
+        if want is None:
+            raise ValueError(f"X has {X.ndim} dimensions (shape {X.shape}); set image_shape=(H, W) or (C, H, W) "
+                             "to fit images, or pass flat rows X.reshape(len(X), -1).")
+        shape = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
+        if _sample_shape(tuple(want), int(np.prod(want))) != shape:
             raise ValueError(f"X holds samples of shape {X.shape[1:]}, but image_shape is {tuple(want)}.")
         return X.reshape(X.shape[0], -1), shape
 
@@ -127,6 +134,7 @@ class _BaseCNN(_BaseMLP):
         one_d = len(shape) == 2
         Conv, Pool = (Conv1D, (MaxPool1D if self.pool == "max" else AvgPool1D)) if one_d else \
             (Conv2D, (MaxPool2D if self.pool == "max" else AvgPool2D))
+        self._check_weight_sizes(shape, n_out, sizes, dtype)
         layers = [Reshape(shape)]
         channels, spatial = shape[0], list(shape[1:])
         for out, k in self._conv_specs():
@@ -156,6 +164,23 @@ class _BaseCNN(_BaseMLP):
         if first_conv is not None:
             first_conv.input_grad = False  # the data need no gradient
         return net
+
+    def _check_weight_sizes(self, shape, n_out, sizes, dtype):
+        """Refuse, before any allocation, a network whose weights (and their gradients) would not fit."""
+        shapes, channels, spatial = [], shape[0], list(shape[1:])
+        for out, k in self._conv_specs():
+            shapes.append((out, channels) + (k,) * len(spatial))
+            spatial = [s + 2 * (k // 2) - k + 1 for s in spatial]
+            channels = out
+            p = int(self.pool_size)
+            if self.pool is not None and p > 1 and min(spatial) >= p:
+                spatial = [s // p for s in spatial]
+        fan_in = channels * int(np.prod(spatial))
+        for width in list(sizes) + [n_out]:
+            shapes.append((fan_in, int(width)))
+            fan_in = int(width)
+        check_sizes(shapes + shapes, itemsize=np.dtype(dtype).itemsize, what=f"{type(self).__name__} weights",
+                    hint="use fewer or narrower layers")
 
     def _fit_images(self, X, fit):
         self.image_shape_ = None
@@ -242,9 +267,9 @@ _PARAMS_DOC = """
     Parameters
     ----------
     image_shape : None, (L,), (H, W) or (C, H, W), default None
-        Shape of one sample, used to reshape flat rows. None: taken from X when
-        X is an array of images ((n, H, W) or (n, C, H, W)); flat rows (n, L)
-        are then 1D signals of one channel (1D convolutions).
+        Shape of one sample: flat rows are reshaped to it, and X may then also be
+        given as images (n, H, W) or (n, C, H, W). None: rows (n, L) are 1D
+        signals of one channel (1D convolutions).
     conv_layers : sequence of (out_channels, kernel_size), default ((16, 3), (32, 3))
         One convolution block per item: a convolution with "same" zero padding
         (kernel_size // 2), the activation, then pooling.
@@ -278,7 +303,8 @@ class CNNClassifier(MLPClassifier, _BaseCNN):
     filters_ : list of ndarray
         Learned kernels of every convolution layer.
     image_shape_ : tuple or None
-        The sample shape the network was built for (None: 1D signals of length ``n_features_in_``).
+        The channels-first sample shape the network was built for, from ``image_shape`` (None: 1D
+        signals of length ``n_features_in_``).
     history_, loss_curve_, validation_loss_curve_, best_epoch_, n_iter_, n_features_in_
         As for :class:`physml.nn.MLPClassifier`.
 
