@@ -190,6 +190,40 @@ class GAN(Estimator):
                 f"Mode collapse: the generated samples spread {ratio:.2g} times the data's standard deviation in "
                 "some dimension. Try loss='non_saturating', a lower learning_rate or more latent dimensions."))
 
+    def _get_state(self):
+        """For :mod:`physml.io`: the fitted attributes, the two networks as their weight arrays.
+
+        Only the default networks (``generator=None``, ``discriminator=None``) can be
+        rebuilt from a file; a GAN of user-supplied networks is refused with a ``TypeError``
+        (save its networks' weights yourself).
+        """
+        if self.generator is not None or self.discriminator is not None:
+            raise TypeError("physml.io saves a GAN with the default networks only (generator=None, "
+                            "discriminator=None); save the weights of your own networks with numpy.savez.")
+        state = {k: v for k, v in vars(self).items()
+                 if k.endswith("_") and not k.startswith("_") and k not in ("generator_", "discriminator_")}
+        state["generator_weights"] = [np.array(p) for p in self.generator_.parameters()]
+        state["discriminator_weights"] = [np.array(p) for p in self.discriminator_.parameters()]
+        return state
+
+    def _set_state(self, state):
+        """Inverse of :meth:`_get_state`: rebuild the default networks and copy the weights in."""
+        state = dict(state)
+        weights = {"generator_": state.pop("generator_weights"), "discriminator_": state.pop("discriminator_weights")}
+        for name, value in state.items():
+            setattr(self, name, value)
+        rng = check_random_state(0)  # the initial weights are overwritten below
+        nets = {"generator_": _default_net(self.latent_dim_, self.n_features_in_, rng),
+                "discriminator_": _default_net(self.n_features_in_, 1, rng)}
+        for name, net in nets.items():
+            params = net.parameters()
+            if [p.shape for p in params] != [np.shape(w) for w in weights[name]]:
+                raise ValueError(f"the saved {name} weights do not fit the default network.")
+            for p, w in zip(params, weights[name]):
+                p[...] = w
+            setattr(self, name, net)
+        return self
+
     def sample(self, n, random_state=None):
         r"""n generated samples x = G(z), z ~ N(0, I), in the units of the data; shape (n, d)."""
         check_is_fitted(self)
