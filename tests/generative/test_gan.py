@@ -56,7 +56,7 @@ def test_generator_step_descends_its_cost_by_the_chain_rule_through_d(loss):
     G, D = _mlp([3, 5, 2], 0, np.float64), _mlp([2, 6, 1], 5, np.float64)
     z = np.random.default_rng(7).standard_normal((8, 3))
 
-    def E_G():
+    def E_G(_):  # reads the generator's parameters, which numerical_gradient perturbs in place
         l = D.forward(G.forward(z))
         return float(np.mean(np.logaddexp(0, -l)) if loss == "non_saturating" else -np.mean(np.logaddexp(0, l)))
 

@@ -151,6 +151,18 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
         self.n_features_in_ = p
         return self
 
+    def _set_state(self, state):
+        """For :mod:`physml.io`: restore the fitted attributes, then the factors of the covariances they hold."""
+        for name, value in state.items():
+            setattr(self, name, value)
+        if self.covariance == "diagonal":
+            self._factors = [np.sqrt(v) for v in self.covariances_]
+        elif self.covariance == "shared":
+            self._factors = [self._cholesky(self.covariances_, "the saved shared covariance")]
+        else:
+            self._factors = [self._cholesky(S, "a saved class covariance") for S in self.covariances_]
+        return self
+
     def _cholesky(self, S, what):
         try:
             return cholesky(S, lower=True)

@@ -198,7 +198,7 @@ class _BaseCNN(_BaseMLP):
             if out is None:
                 out = np.empty((X.shape[0], o.shape[1]), dtype=o.dtype)
             out[s : s + chunk] = o
-        self._release_buffers()
+        self.network_.free_caches()
         return out
 
     @property
@@ -230,7 +230,7 @@ class _BaseCNN(_BaseMLP):
                 maps.append(a.copy())
             if isinstance(layer, Flatten):
                 break
-        self._release_buffers()
+        self.network_.free_caches()
         return maps
 
     # -- persistence (physml.io) -----------------------------------------------------------------

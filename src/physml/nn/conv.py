@@ -164,6 +164,8 @@ class _Sliding(Layer):
 class _Conv(_Sliding):
     """Convolution layer in any of 1 or 2 dimensions (see :class:`Conv2D`)."""
 
+    _cached = ("x",)  # the padded input, which dE/dW needs; the im2col columns live in the batch buffers
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init="he_uniform",
                  random_state=None, dtype=np.float32):
         super().__init__()

@@ -190,8 +190,7 @@ class _BaseMLP(Estimator):
         if va is not None:
             validation = (X[va], Y[va])
             X, Y = X[tr], Y[tr]
-        self.network_ = build_mlp(self.n_features_in_, p.sizes, n_out, activation=self.activation, init=p.init,
-                                  dropout=float(self.dropout), dtype=p.dtype, random_state=rng)
+        self.network_ = self._build(self.n_features_in_, n_out, p.sizes, p.init, p.dtype, rng)
         optimizer = get_optimizer(self.optimizer, float(self.learning_rate))
         config = _LoopConfig(batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
                              patience=None if self.patience is None else int(self.patience),
@@ -230,7 +229,7 @@ class _BaseMLP(Estimator):
     def _validate_X(self, X):
         """X at predict time: fitted, same features, in the network's dtype (refused if outside its range)."""
         check_is_fitted(self)
-        return self._validate_X_predict(X, dtype=self.network_.layers[0].W.dtype)
+        return self._validate_X_predict(X, dtype=self.network_.parameters()[0].dtype)
 
     @property
     def coefs_(self):
@@ -257,6 +256,11 @@ class _BaseMLP(Estimator):
             state[f"W{i}"] = W
             state[f"b{i}"] = b
         return state
+
+    def _build(self, n_in, n_out, sizes, init, dtype, rng):
+        """This estimator's network: :func:`build_mlp` (the CNN overrides it to put convolutions in front)."""
+        return build_mlp(n_in, sizes, n_out, activation=self.activation, init=init, dropout=float(self.dropout),
+                         dtype=dtype, random_state=rng)
 
     def _set_state(self, state):
         """Rebuild the network from :meth:`_get_state`'s output (the inverse of it).

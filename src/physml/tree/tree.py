@@ -25,7 +25,7 @@ Split search lives in :mod:`physml.tree._kernels`.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -241,6 +241,20 @@ class _BaseDecisionTree(Estimator):
         self.n_features_in_ = X.shape[1]
         self.max_features_ = params[-1]
         self.tree_ = _grow(data, y, weight, n_stats, params, seed)
+        return self
+
+    def _get_state(self):
+        """For :mod:`physml.io`: the fitted attributes, with ``tree_`` as its plain arrays."""
+        state = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_") and k != "tree_"}
+        state["tree_"] = asdict(self.tree_)
+        return state
+
+    def _set_state(self, state):
+        """Inverse of :meth:`_get_state` (on a fresh instance built from the saved parameters)."""
+        state = dict(state)
+        self.tree_ = Tree(**state.pop("tree_"))
+        for name, value in state.items():
+            setattr(self, name, value)
         return self
 
     @property
