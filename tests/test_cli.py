@@ -342,7 +342,7 @@ def test_the_wheel_ships_the_tutorials(tmp_path):
     import importlib.util
     import zipfile
 
-    if importlib.util.find_spec("hatchling") is None:  # the build backend; not part of the test extra
+    if importlib.util.find_spec("hatchling") is None:  # the build backend (in the test extra)
         pytest.skip("hatchling is not installed here, so no wheel can be built offline")
 
     root = Path(__file__).resolve().parents[1]
