@@ -320,25 +320,27 @@ def _sweep_hist(hist, count, occupied, n_occupied, n, criterion, min_samples_lea
 
 
 @_jit
-def _fill_hists(codes, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count, occupied,
-                n_occupied):
-    # One pass over the node's samples fills the histograms of all candidate features at once (a sample's
-    # codes share a cache line in the row-major codes). hist (k, bins * S), count (k, bins): IN/OUT, zero on
-    # entry; occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+def _fill_hists(codes, row_major, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count,
+                occupied, n_occupied):
+    # Fills the histograms of all candidate features of one node. Row-major codes (few features): one pass over
+    # the samples, whose codes share a cache line. Feature-major codes (many features): one pass per feature,
+    # reading its codes in ascending sample order. hist (k, bins * S), count (k, bins): IN/OUT, zero on entry;
+    # occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
     S = hist.shape[1] // count.shape[1]
     for k in range(n_candidates):
         n_occupied[k] = 0
-    for j in range(start, end):
-        row = codes[samples[j]]
-        y = ys[j]
-        w = ws[j]
+    if row_major:
+        for j in range(start, end):
+            row = codes[samples[j]]
+            y = ys[j]
+            w = ws[j]
+            for k in range(n_candidates):
+                _count(row[candidates[k]], k, y, w, is_clf, S, hist, count, occupied, n_occupied)
+    else:
         for k in range(n_candidates):
-            b = np.int64(row[candidates[k]])
-            if count[k, b] == 0:
-                occupied[k, n_occupied[k]] = b
-                n_occupied[k] += 1
-            count[k, b] += 1
-            _add(hist[k], b * S, y, w, is_clf)
+            column = codes[candidates[k]]
+            for j in range(start, end):
+                _count(column[samples[j]], k, ys[j], ws[j], is_clf, S, hist, count, occupied, n_occupied)
     for k in range(n_candidates):
         m = n_occupied[k]
         if m <= _SORT_OCCUPIED:  # few bins: insertion sort them
@@ -358,12 +360,23 @@ def _fill_hists(codes, candidates, n_candidates, samples, ys, ws, start, end, is
 
 
 @_jit
-def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
+def _count(code, k, y, w, is_clf, S, hist, count, occupied, n_occupied):
+    # one sample of bin `code` into histogram k; a newly occupied bin is recorded
+    b = np.int64(code)
+    if count[k, b] == 0:
+        occupied[k, n_occupied[k]] = b
+        n_occupied[k] += 1
+    count[k, b] += 1
+    _add(hist[k], b * S, y, w, is_clf)
+
+
+@_jit
+def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
               max_depth, min_samples_split, min_samples_leaf, mtry, seed):
     """Grow one tree; return its arrays trimmed to the number of nodes.
 
     X_exact : float64 (p, n), feature-major values (exact; else shape (0, 0))
-    X_codes : uint8 (n, p), row-major bin codes (histogram; else shape (0, 0))
+    X_codes : uint8 bin codes (histogram; else shape (0, 0)), (n, p) if ``row_major`` else (p, n)
     n_edges : int64 (p,), edges : float64 (p, max_bins - 1): bin edges (histogram)
     samples : int64 (m,) the rows with positive weight; ys, ws : float64 (m,) their targets (class codes for a
         classifier) and weights. All three IN/OUT: permuted together, so a node's samples are contiguous.
@@ -374,7 +387,7 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
     """
     is_clf = criterion != SQUARED_ERROR
     S = n_stats
-    p = X_exact.shape[0] if exact else X_codes.shape[1]
+    p = n_edges.shape[0]
     m = samples.shape[0]
     capacity = 2 * m - 1
     if max_depth < 62:
@@ -478,8 +491,8 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
                     t = lo_val / 2.0 + hi_val / 2.0
                     best_split = lo_val if t == hi_val or np.isinf(t) else t
                 continue
-            _fill_hists(X_codes, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count, occupied,
-                        n_occupied)
+            _fill_hists(X_codes, row_major, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count,
+                        occupied, n_occupied)
             for k in range(n_cand):
                 if n_occupied[k] > 1:
                     visited += 1
@@ -503,8 +516,10 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
             i = samples[j]
             if exact:
                 go_left = X_exact[best_f, i] <= best_split
-            else:
+            elif row_major:
                 go_left = X_codes[i, best_f] <= best_split
+            else:
+                go_left = X_codes[best_f, i] <= best_split
             if go_left:
                 samples[start + n_left] = i
                 ys[start + n_left] = ys[j]
@@ -556,12 +571,11 @@ def bin_codes(X, edges, n_edges, codes):
     # X: IN (n, p); edges: IN (p, max_bins - 1) ascending, first n_edges[f] used;
     # codes: OUT (n, p) uint8, codes[r, f] = #{edges of f < X[r, f]}, so code <= b iff x <= edges[b]
     n, p = X.shape
-    for f in range(p):
-        ne = n_edges[f]
-        for r in range(n):
+    for r in range(n):
+        for f in range(p):
             x = X[r, f]
             lo = 0
-            hi = ne
+            hi = n_edges[f]
             while lo < hi:  # first edge >= x
                 mid = (lo + hi) >> 1
                 if edges[f, mid] < x:
@@ -590,42 +604,47 @@ def bin_edges_reference(column, max_bins):
 def bin_edges(X, max_bins, edges, n_edges):
     # X: IN (n, p); edges: OUT (p, max_bins - 1) (first n_edges[f] used); n_edges: OUT (p,)
     n, p = X.shape
-    distinct = np.empty(max_bins, np.float64)
-    column = np.empty(n, np.float64)
-    for f in range(p):
-        for r in range(n):
-            column[r] = X[r, f]
-        # distinct values, kept sorted, until there are more than max_bins of them
-        nd = 0
-        few = True
-        for r in range(n):
-            x = column[r]
+    # distinct values per feature, kept sorted, read row by row (X is row-major) until a feature has more
+    # than max_bins of them
+    distinct = np.empty((p, max_bins), np.float64)
+    n_distinct = np.zeros(p, np.int64)
+    few = np.ones(p, np.bool_)
+    for r in range(n):
+        for f in range(p):
+            if not few[f]:
+                continue
+            x = X[r, f]
+            nd = n_distinct[f]
             lo = 0
             hi = nd
             while lo < hi:
                 mid = (lo + hi) >> 1
-                if distinct[mid] < x:
+                if distinct[f, mid] < x:
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo < nd and distinct[lo] == x:
+            if lo < nd and distinct[f, lo] == x:
                 continue
             if nd == max_bins:
-                few = False
-                break
+                few[f] = False
+                continue
             for k in range(nd, lo, -1):
-                distinct[k] = distinct[k - 1]
-            distinct[lo] = x
-            nd += 1
+                distinct[f, k] = distinct[f, k - 1]
+            distinct[f, lo] = x
+            n_distinct[f] = nd + 1
+    column = np.empty(n, np.float64)
+    for f in range(p):
         ne = 0
-        if few:
-            for k in range(1, nd):
-                a = distinct[k - 1]
-                b = distinct[k]
+        if few[f]:
+            for k in range(1, n_distinct[f]):
+                a = distinct[f, k - 1]
+                b = distinct[f, k]
                 t = a / 2.0 + b / 2.0
                 edges[f, ne] = a if t == b else t
                 ne += 1
         else:
+            for r in range(n):
+                column[r] = X[r, f]
             s = np.sort(column)
             for q in range(1, max_bins):
                 idx = q * n // max_bins
