@@ -8,8 +8,9 @@ node it
    or :math:`(\sum w, \sum w y, \sum w y^2)` (regression);
 2. stops (leaf) when the depth reached ``max_depth``, the node holds fewer than
    ``min_samples_split`` or ``2 min_samples_leaf`` samples, or its impurity is zero;
-3. visits candidate features (all, in order 0..p-1, or a random subset of
-   ``mtry`` non-constant ones, drawn without replacement as scikit-learn does)
+3. visits candidate features (all, in order 0..p-1, or ``mtry`` drawn without
+   replacement, more only if all of those are constant in the node, and never
+   one found constant in an ancestor: scikit-learn's rule)
    and, per feature, sweeps the split positions left to right keeping the
    left statistics as a running sum (right = node - left), scoring each by the
    proxy of the impurity decrease (below); the largest proxy wins, the first
@@ -270,6 +271,17 @@ def _swap(vals, idx, a, b):
 
 
 @_jit
+def _swap_features(features, position, a, b):
+    # features: IN/OUT permutation, position: IN/OUT its inverse
+    fa = features[a]
+    fb = features[b]
+    features[a] = fb
+    features[b] = fa
+    position[fb] = a
+    position[fa] = b
+
+
+@_jit
 def _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf, node_stats, left, right,
                   best_proxy):
     # vals[:n] ascending: the node's values of one feature, order[:n] their positions in the node. Returns
@@ -367,7 +379,13 @@ def _count(code, k, y, w, is_clf, S, hist, count, occupied, n_occupied):
         occupied[k, n_occupied[k]] = b
         n_occupied[k] += 1
     count[k, b] += 1
-    _add(hist[k], b * S, y, w, is_clf)
+    base = b * S
+    if is_clf:
+        hist[k, base + np.int64(y)] += w
+    else:
+        hist[k, base] += w
+        hist[k, base + 1] += w * y
+        hist[k, base + 2] += w * y * y
 
 
 @_jit
@@ -400,18 +418,19 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
     n_node_samples = np.empty(capacity, np.int64)
     impurity = np.empty(capacity, np.float64)
 
-    # stack of (start, end, depth, parent, is_left)
-    stack = np.empty((min(capacity, m + 64), 5), np.int64)
-    stack[0, 0] = 0
+    # stack of (start, end, depth, parent, is_left, number of features known constant in the node)
+    stack = np.zeros((min(capacity, m + 64), 6), np.int64)
     stack[0, 1] = m
-    stack[0, 2] = 0
     stack[0, 3] = -1
-    stack[0, 4] = 0
     top = 1
 
     rng = np.empty(1, np.uint64)
     rng[0] = numba.uint64(seed) | numba.uint64(1)
+    # features[:n_known] are constant in the node (found in an ancestor: never drawn again, as scikit-learn);
+    # known[:n] lists them in the order found, shared along the depth-first path
     features = np.arange(p)
+    position = np.arange(p)
+    known = np.empty(p, np.int64)
     vals = np.empty(m, np.float64)
     order = np.empty(m, np.int64)
     tmp_i = np.empty(m, np.int64)
@@ -432,6 +451,7 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
     while top > 0:
         top -= 1
         start, end, depth, parent, is_left = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3], stack[top, 4]
+        n_known = stack[top, 5]
         node = n_nodes
         n_nodes += 1
         if parent >= 0:
@@ -458,17 +478,21 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
         best_f = -1
         best_split = 0.0
         visited = 0
-        kf = 0
-        while visited < mtry and kf < p:
-            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p);
-            # a feature constant in the node does not count towards mtry, so more may be drawn
+        if mtry < p:
+            for a in range(n_known):
+                _swap_features(features, position, a, position[known[a]])
+        else:
+            n_known = 0  # every feature is visited, in order
+        n_const = n_known
+        kf = n_known
+        # as scikit-learn: mtry features are drawn (a constant one counts too), and more only until one is not
+        # constant; those known constant from an ancestor are not drawn again
+        while (visited < mtry or n_const == kf) and kf < p:
+            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p)
             n_cand = 0
-            while n_cand < (1 if exact else mtry - visited) and kf < p:
+            while n_cand < (1 if exact else max(1, mtry - visited)) and kf < p:
                 if mtry < p:
-                    r = kf + _randint(rng, p - kf)
-                    f = features[r]
-                    features[r] = features[kf]
-                    features[kf] = f
+                    _swap_features(features, position, kf, kf + _randint(rng, p - kf))
                 candidates[n_cand] = features[kf]
                 n_cand += 1
                 kf += 1
@@ -478,9 +502,13 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
                     vals[j] = X_exact[f, samples[start + j]]
                     order[j] = j
                 _sort_pairs(vals, order, n)
-                if vals[n - 1] <= vals[0] + FEATURE_THRESHOLD:
-                    continue
                 visited += 1
+                if vals[n - 1] <= vals[0] + FEATURE_THRESHOLD:
+                    if mtry < p:
+                        known[n_const] = f
+                        _swap_features(features, position, n_const, position[f])
+                        n_const += 1
+                    continue
                 proxy, j = _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf,
                                          node_stats, left, right, best_proxy)
                 if j >= 0:
@@ -494,8 +522,13 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
             _fill_hists(X_codes, row_major, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count,
                         occupied, n_occupied)
             for k in range(n_cand):
-                if n_occupied[k] > 1:
-                    visited += 1
+                visited += 1
+                if n_occupied[k] <= 1 and mtry < p:
+                    f = candidates[k]
+                    known[n_const] = f
+                    _swap_features(features, position, n_const, position[f])
+                    n_const += 1
+                elif n_occupied[k] > 1:
                     proxy, b = _sweep_hist(hist[k], count[k], occupied[k], n_occupied[k], n, criterion,
                                            min_samples_leaf, node_stats, left, right, best_proxy)
                     if b >= 0:
@@ -541,11 +574,13 @@ def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, w
         stack[top, 2] = depth + 1
         stack[top, 3] = node
         stack[top, 4] = 0
+        stack[top, 5] = n_const
         stack[top + 1, 0] = start
         stack[top + 1, 1] = mid
         stack[top + 1, 2] = depth + 1
         stack[top + 1, 3] = node
         stack[top + 1, 4] = 1
+        stack[top + 1, 5] = n_const
         top += 2
 
     return (children_left[:n_nodes].copy(), children_right[:n_nodes].copy(), feature[:n_nodes].copy(),

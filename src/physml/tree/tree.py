@@ -311,8 +311,9 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     min_samples_leaf : int >= 1, default=1
         Each child of a split keeps at least this many samples.
     max_features : None, "sqrt", "log2", int or float, default=None
-        Features examined per split (a random subset, redrawn at every node;
-        constant ones do not count). None: all of them, in order, with no randomness.
+        Features examined per split (a random subset, redrawn at every node; more
+        are drawn only if all of them are constant in the node). None: all of them,
+        in order, with no randomness.
     splitter : {"hist", "exact"}, default="hist"
         "exact" sorts the node's values of each feature and tries every midpoint
         between consecutive distinct values (scikit-learn's best splitter);
