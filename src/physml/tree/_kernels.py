@@ -41,13 +41,14 @@ Two ways to find a feature's split positions (``exact``):
   values (gap > 1e-7, scikit-learn's ``FEATURE_THRESHOLD``), at their midpoint
   ``a/2 + b/2``;
 * histogram: features are binned once into ``uint8`` codes (``code <= b`` iff
-  ``x <= edges[b]``), stored row-major so that one sample's codes share a cache
-  line. Per node, ONE pass over its samples fills the histograms (class
-  weights, or weight sums) of all candidate features, so a node of ``n``
-  samples costs ``n`` instead of ``n log n`` per feature; then each histogram
-  is swept over its non-empty bins only (a deep node of 10 samples touches 10
-  bins, not 255) and cleared the same way. A split after bin ``b`` gets the
-  threshold ``edges[b]``.
+  ``x <= edges[b]``). Per node the histograms (class weights, or weight sums)
+  of all candidate features are filled together: with up to 64 features the
+  codes are stored row-major and ONE pass over the samples serves every
+  candidate (a sample's codes share a cache line); with more (Ising spins) they
+  are stored feature-major and read column by column in ascending sample
+  order. A node of ``n`` samples costs ``n`` per feature instead of
+  ``n log n``; the proxy is evaluated, and the histogram cleared, only at the
+  non-empty bins. A split after bin ``b`` gets the threshold ``edges[b]``.
 
 The node's sample indices, targets and weights are permuted together at
 each partition, so the per-sample reads of a node are contiguous; only the
@@ -78,8 +79,6 @@ __all__ = [
 GINI, ENTROPY, SQUARED_ERROR = 0, 1, 2
 #: scikit-learn's FEATURE_THRESHOLD: values closer than this are one value.
 FEATURE_THRESHOLD = 1e-7
-#: Up to this many non-empty bins are insertion-sorted; more are read off the histogram in order.
-_SORT_OCCUPIED = 24
 _EPSILON = np.finfo(np.float64).eps
 _LOG2 = np.log(2.0)
 
@@ -338,55 +337,45 @@ def _fill_hists(codes, row_major, candidates, n_candidates, samples, ys, ws, sta
     # the samples, whose codes share a cache line. Feature-major codes (many features): one pass per feature,
     # reading its codes in ascending sample order. hist (k, bins * S), count (k, bins): IN/OUT, zero on entry;
     # occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+    # (The branch on is_clf is the same for every sample; the compiler hoists it.)
     S = hist.shape[1] // count.shape[1]
-    for k in range(n_candidates):
-        n_occupied[k] = 0
     if row_major:
         for j in range(start, end):
-            row = codes[samples[j]]
+            i = samples[j]
             y = ys[j]
             w = ws[j]
             for k in range(n_candidates):
-                _count(row[candidates[k]], k, y, w, is_clf, S, hist, count, occupied, n_occupied)
+                b = np.int64(codes[i, candidates[k]])
+                count[k, b] += 1
+                if is_clf:
+                    hist[k, b * S + np.int64(y)] += w
+                else:
+                    hist[k, b * S] += w
+                    hist[k, b * S + 1] += w * y
+                    hist[k, b * S + 2] += w * y * y
     else:
         for k in range(n_candidates):
-            column = codes[candidates[k]]
+            f = candidates[k]
             for j in range(start, end):
-                _count(column[samples[j]], k, ys[j], ws[j], is_clf, S, hist, count, occupied, n_occupied)
+                b = np.int64(codes[f, samples[j]])
+                count[k, b] += 1
+                y = ys[j]
+                w = ws[j]
+                if is_clf:
+                    hist[k, b * S + np.int64(y)] += w
+                else:
+                    hist[k, b * S] += w
+                    hist[k, b * S + 1] += w * y
+                    hist[k, b * S + 2] += w * y * y
+    # the non-empty bins, ascending, read off the counts (cheaper than tracking them in the loop above,
+    # which would chain every update to the previous one)
     for k in range(n_candidates):
-        m = n_occupied[k]
-        if m <= _SORT_OCCUPIED:  # few bins: insertion sort them
-            for a in range(1, m):
-                b = occupied[k, a]
-                q = a - 1
-                while q >= 0 and occupied[k, q] > b:
-                    occupied[k, q + 1] = occupied[k, q]
-                    q -= 1
-                occupied[k, q + 1] = b
-        else:  # many: read them off the bins in order
-            m = 0
-            for b in range(count.shape[1]):
-                if count[k, b] > 0:
-                    occupied[k, m] = b
-                    m += 1
-
-
-@_jit
-def _count(code, k, y, w, is_clf, S, hist, count, occupied, n_occupied):
-    # one sample of bin `code` into histogram k; a newly occupied bin is recorded
-    b = np.int64(code)
-    if count[k, b] == 0:
-        occupied[k, n_occupied[k]] = b
-        n_occupied[k] += 1
-    count[k, b] += 1
-    base = b * S
-    if is_clf:
-        hist[k, base + np.int64(y)] += w
-    else:
-        hist[k, base] += w
-        hist[k, base + 1] += w * y
-        hist[k, base + 2] += w * y * y
-
+        m = 0
+        for b in range(count.shape[1]):
+            if count[k, b] > 0:
+                occupied[k, m] = b
+                m += 1
+        n_occupied[k] = m
 
 @_jit
 def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
