@@ -339,11 +339,22 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     Notes
     -----
     Cost: exact :math:`O(p\, n \log^2 n)` for a balanced tree (a sort per node and
-    feature), hist :math:`O(p\, n \log n)` plus one binning pass. With
-    ``splitter="exact"`` and ``max_features=None`` the tree equals scikit-learn's
-    ``DecisionTreeClassifier`` on data without tied improvements (tested: same
-    features, thresholds, values). Reference: Breiman, Friedman, Olshen and Stone,
-    *Classification and Regression Trees* (1984); Mehta et al., Phys. Rep. 810 (2019), Sec. VIII.
+    feature), hist :math:`O(p\, n \log n)` plus one binning pass.
+
+    Why ``splitter="hist"`` is the default (``benchmarks/bench_tree.py``, one
+    fully grown tree on 100k x 18 collider-like events, shared 2-core machine):
+    hist 3.1 s vs exact 21.4 s (scikit-learn's exact tree 24.8 s), held-out
+    accuracy 0.910 vs 0.908; in forests it is what makes 100 trees 7x faster than
+    scikit-learn at equal accuracy. It loses nothing on features with at most
+    ``max_bins`` distinct values (same partitions as exact).
+
+    With ``splitter="exact"`` and ``max_features=None`` the tree equals
+    scikit-learn's ``DecisionTreeClassifier`` on data without tied improvements
+    (tested: same features, thresholds, values, importances). Where two splits
+    improve equally, physml keeps the lowest feature index and scikit-learn the first
+    in a random feature order, so fully grown trees may part there, and only there
+    (tested). Reference: Breiman, Friedman, Olshen and Stone, *Classification and
+    Regression Trees* (1984); Mehta et al., Phys. Rep. 810 (2019), Sec. VIII.
 
     Examples
     --------
