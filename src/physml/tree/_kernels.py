@@ -70,6 +70,8 @@ __all__ = [
     "apply",
     "apply_reference",
     "bin_codes",
+    "bin_edges",
+    "bin_edges_reference",
     "grow_tree",
     "node_impurity",
     "node_impurity_reference",
@@ -137,16 +139,6 @@ def node_impurity(stats, criterion):
             else:
                 out -= p * np.log(p) / _LOG2
     return out
-
-
-@_jit
-def _weight(stats, criterion):
-    if criterion == SQUARED_ERROR:
-        return stats[0]
-    w = 0.0
-    for k in range(stats.shape[0]):
-        w += stats[k]
-    return w
 
 
 @_jit

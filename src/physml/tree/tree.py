@@ -168,8 +168,8 @@ def _grow(data, y, weight, n_stats, params, seed):
     samples = np.flatnonzero(weight > 0).astype(np.int64)
     criterion, max_depth, min_samples_split, min_samples_leaf, mtry = params
     left, right, feature, threshold, stats, n_node, impurity, depth = _kernels.grow_tree(
-        data.X_exact, data.X_codes, data.row_major, data.n_edges, data.edges, data.exact, samples, y[samples], weight[samples],
-        n_stats, criterion, max_depth, min_samples_split, min_samples_leaf, mtry, seed)
+        data.X_exact, data.X_codes, data.row_major, data.n_edges, data.edges, data.exact, samples, y[samples],
+        weight[samples], n_stats, criterion, max_depth, min_samples_split, min_samples_leaf, mtry, seed)
     if criterion == _kernels.SQUARED_ERROR:
         w = stats[:, 0]
         value = (stats[:, 1] / w)[:, None]
