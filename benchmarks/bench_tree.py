@@ -5,7 +5,8 @@
   ``max_features="sqrt"`` and ``n_jobs=2``; the moonshot peer is XGBoost's
   random forest ``XGBRFClassifier(tree_method="hist", max_depth=20,
   colsample_bynode=0.25)`` where xgboost is installed (optional; never a physml
-  dependency).
+  dependency). On a crowded machine run it with ``OMP_WAIT_POLICY=PASSIVE``:
+  XGBoost's spinning OpenMP threads otherwise lose 10x to oversubscription.
 - 50 trees on Ising configurations (L = 40, 1600 spins, Mehta et al.'s ordered
   T < 2 vs disordered T > 2.5, 1000 configurations per temperature; generated
   once and cached), ``n_jobs=2``.

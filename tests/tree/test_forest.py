@@ -123,3 +123,15 @@ def test_oob_score_without_bootstrap_is_refused():
         RandomForestClassifier(oob_score=True, bootstrap=False).fit(X, y)
     with pytest.raises(ValueError, match="n_estimators"):
         RandomForestClassifier(n_estimators=0).fit(X, y)
+
+
+@pytest.mark.slow
+def test_forest_on_a_dask_cluster_equals_the_local_forest():
+    distributed = pytest.importorskip("distributed")
+    X, y = _synthetic(6, n=300)
+    local = RandomForestClassifier(n_estimators=8, random_state=0).fit(X, y)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+        with joblib.parallel_config(backend="dask"):
+            remote = RandomForestClassifier(n_estimators=8, random_state=0).fit(X, y)
+            proba = remote.predict_proba(X)
+    np.testing.assert_array_equal(proba, local.predict_proba(X))

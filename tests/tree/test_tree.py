@@ -175,3 +175,16 @@ def test_bad_parameters_are_refused_naming_them(param, value):
     X, y, _ = _data(0, n=50)
     with pytest.raises(ValueError, match=param):
         DecisionTreeClassifier(**{param: value}).fit(X, y)
+
+
+def test_wide_data_trees_are_the_same_with_row_and_feature_major_codes(monkeypatch):
+    # the histogram kernel reads codes row by row (few features) or feature by feature (many): same tree
+    from physml.tree import tree as tree_module
+
+    X, y, _ = _data(0, n=300, p=70)
+    a = DecisionTreeClassifier(max_features=8, random_state=0).fit(X, y).tree_
+    monkeypatch.setattr(tree_module, "_ROW_MAJOR_MAX", 1000)
+    b = DecisionTreeClassifier(max_features=8, random_state=0).fit(X, y).tree_
+    np.testing.assert_array_equal(a.feature, b.feature)
+    np.testing.assert_array_equal(a.threshold, b.threshold)
+    np.testing.assert_array_equal(a.value, b.value)

@@ -53,3 +53,15 @@ def test_bin_edges_kernel_equals_reference_and_codes_respect_edges(n_values):
         np.testing.assert_array_equal(codes[:, f], np.searchsorted(ref, X[:, f], side="left"))
         for b in range(n_edges[f]):  # code <= b exactly when x <= edges[b]
             np.testing.assert_array_equal(codes[:, f] <= b, X[:, f] <= ref[b])
+
+
+@pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 200, 5000])
+def test_sort_pairs_sorts_values_and_carries_their_positions(n):
+    rng = np.random.default_rng(n)
+    vals = np.round(rng.normal(size=n), 1)  # many ties
+    idx = np.arange(n)
+    original = vals.copy()
+    _kernels._sort_pairs(vals, idx, n)
+    np.testing.assert_array_equal(vals, np.sort(original))
+    np.testing.assert_array_equal(original[idx], vals)
+    assert sorted(idx.tolist()) == list(range(n))

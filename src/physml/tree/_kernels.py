@@ -8,8 +8,9 @@ node it
    or :math:`(\sum w, \sum w y, \sum w y^2)` (regression);
 2. stops (leaf) when the depth reached ``max_depth``, the node holds fewer than
    ``min_samples_split`` or ``2 min_samples_leaf`` samples, or its impurity is zero;
-3. visits candidate features (all, in order 0..p-1, or a random subset of
-   ``mtry`` non-constant ones, drawn without replacement as scikit-learn does)
+3. visits candidate features (all, in order 0..p-1, or ``mtry`` drawn without
+   replacement, more only if all of those are constant in the node, and never
+   one found constant in an ancestor: scikit-learn's rule)
    and, per feature, sweeps the split positions left to right keeping the
    left statistics as a running sum (right = node - left), scoring each by the
    proxy of the impurity decrease (below); the largest proxy wins, the first
@@ -35,15 +36,23 @@ node constant).
 
 Two ways to find a feature's split positions (``exact``):
 
-* exact: gather the node's values of the feature, argsort them, and consider a
-  threshold between consecutive distinct values (gap > 1e-7, scikit-learn's
-  ``FEATURE_THRESHOLD``), at their midpoint ``a/2 + b/2``;
+* exact: gather the node's values of the feature, sort them with their
+  positions in place, and consider a threshold between consecutive distinct
+  values (gap > 1e-7, scikit-learn's ``FEATURE_THRESHOLD``), at their midpoint
+  ``a/2 + b/2``;
 * histogram: features are binned once into ``uint8`` codes (``code <= b`` iff
-  ``x <= edges[b]``); per node and feature a histogram of the statistics over
-  the bins is filled in one pass and swept bin by bin, so a node of ``n``
-  samples costs ``n + n_bins`` instead of ``n log n``. Nodes of fewer than
-  ``SMALL_NODE`` samples sort their codes instead (cheaper than sweeping 255
-  bins). A split after bin ``b`` gets the threshold ``edges[b]``.
+  ``x <= edges[b]``). Per node the histograms (class weights, or weight sums)
+  of all candidate features are filled together: with up to 64 features the
+  codes are stored row-major and ONE pass over the samples serves every
+  candidate (a sample's codes share a cache line); with more (Ising spins) they
+  are stored feature-major and read column by column in ascending sample
+  order. A node of ``n`` samples costs ``n`` per feature instead of
+  ``n log n``; the proxy is evaluated, and the histogram cleared, only at the
+  non-empty bins. A split after bin ``b`` gets the threshold ``edges[b]``.
+
+The node's sample indices, targets and weights are permuted together at
+each partition, so the per-sample reads of a node are contiguous; only the
+codes (or values) are gathered.
 
 Bootstrap replicates enter as sample weights (counts): no copy of ``X``.
 Random draws (feature subsets) come from a xorshift64* generator whose state
@@ -61,6 +70,8 @@ __all__ = [
     "apply",
     "apply_reference",
     "bin_codes",
+    "bin_edges",
+    "bin_edges_reference",
     "grow_tree",
     "node_impurity",
     "node_impurity_reference",
@@ -70,8 +81,6 @@ __all__ = [
 GINI, ENTROPY, SQUARED_ERROR = 0, 1, 2
 #: scikit-learn's FEATURE_THRESHOLD: values closer than this are one value.
 FEATURE_THRESHOLD = 1e-7
-#: Up to this many non-empty bins are insertion-sorted; more are read off the histogram in order.
-_SORT_OCCUPIED = 24
 _EPSILON = np.finfo(np.float64).eps
 _LOG2 = np.log(2.0)
 
@@ -133,16 +142,6 @@ def node_impurity(stats, criterion):
 
 
 @_jit
-def _weight(stats, criterion):
-    if criterion == SQUARED_ERROR:
-        return stats[0]
-    w = 0.0
-    for k in range(stats.shape[0]):
-        w += stats[k]
-    return w
-
-
-@_jit
 def _proxy(left, right, criterion):
     # proxy of the impurity decrease, -w_L i(L) - w_R i(R) up to the node constant
     S = left.shape[0]
@@ -198,17 +197,93 @@ def _randint(state, high):
 
 
 @_jit
+def _sort_pairs(vals, idx, n):
+    # vals[:n], idx[:n]: IN/OUT, sorted together by vals (quicksort, median of three, insertion sort below 16;
+    # an explicit stack holds the larger part so it never exceeds 2 log2 n entries)
+    stack = np.empty((128, 2), np.int64)
+    top = 0
+    lo = 0
+    hi = n - 1
+    while True:
+        while hi - lo >= 16:
+            mid = (lo + hi) >> 1
+            if vals[mid] < vals[lo]:
+                _swap(vals, idx, mid, lo)
+            if vals[hi] < vals[lo]:
+                _swap(vals, idx, hi, lo)
+            if vals[hi] < vals[mid]:
+                _swap(vals, idx, hi, mid)
+            pivot = vals[mid]
+            i = lo
+            j = hi
+            while i <= j:
+                while vals[i] < pivot:
+                    i += 1
+                while vals[j] > pivot:
+                    j -= 1
+                if i <= j:
+                    _swap(vals, idx, i, j)
+                    i += 1
+                    j -= 1
+            if j - lo < hi - i:  # recurse into the smaller part, push the larger
+                stack[top, 0] = i
+                stack[top, 1] = hi
+                hi = j
+            else:
+                stack[top, 0] = lo
+                stack[top, 1] = j
+                lo = i
+            top += 1
+        for a in range(lo + 1, hi + 1):
+            v = vals[a]
+            k = idx[a]
+            q = a - 1
+            while q >= lo and vals[q] > v:
+                vals[q + 1] = vals[q]
+                idx[q + 1] = idx[q]
+                q -= 1
+            vals[q + 1] = v
+            idx[q + 1] = k
+        if top == 0:
+            return
+        top -= 1
+        lo = stack[top, 0]
+        hi = stack[top, 1]
+
+
+@_jit
+def _swap(vals, idx, a, b):
+    v = vals[a]
+    vals[a] = vals[b]
+    vals[b] = v
+    k = idx[a]
+    idx[a] = idx[b]
+    idx[b] = k
+
+
+@_jit
+def _swap_features(features, position, a, b):
+    # features: IN/OUT permutation, position: IN/OUT its inverse
+    fa = features[a]
+    fb = features[b]
+    features[a] = fb
+    features[b] = fa
+    position[fb] = a
+    position[fa] = b
+
+
+@_jit
 def _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf, node_stats, left, right,
                   best_proxy):
-    # vals[order] ascending: the node's values of one feature. Returns (proxy, j): the best split puts the
-    # first j+1 sorted samples left; j = -1 when no split beats best_proxy.
+    # vals[:n] ascending: the node's values of one feature, order[:n] their positions in the node. Returns
+    # (proxy, j): the best split puts the first j+1 sorted samples left; j = -1 when none beats best_proxy.
     S = left.shape[0]
     left[:] = 0.0
     best_j = -1
     for j in range(n - 1):
         q = start + order[j]
         _add(left, 0, ys[q], ws[q], is_clf)
-        if vals[order[j + 1]] <= vals[order[j]] + FEATURE_THRESHOLD:
+        if vals[j + 1] <= vals[j] + FEATURE_THRESHOLD:
             continue
         n_left = j + 1
         if n_left < min_samples_leaf or n - n_left < min_samples_leaf:
@@ -248,50 +323,59 @@ def _sweep_hist(hist, count, occupied, n_occupied, n, criterion, min_samples_lea
 
 
 @_jit
-def _fill_hists(codes, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count, occupied,
-                n_occupied):
-    # One pass over the node's samples fills the histograms of all candidate features at once (a sample's
-    # codes share a cache line in the row-major codes). hist (k, bins * S), count (k, bins): IN/OUT, zero on
-    # entry; occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+def _fill_hists(codes, row_major, candidates, n_candidates, samples, ys, ws, start, end, is_clf, hist, count,
+                occupied, n_occupied):
+    # Fills the histograms of all candidate features of one node. Row-major codes (few features): one pass over
+    # the samples, whose codes share a cache line. Feature-major codes (many features): one pass per feature,
+    # reading its codes in ascending sample order. hist (k, bins * S), count (k, bins): IN/OUT, zero on entry;
+    # occupied (k, bins), n_occupied (k,): OUT, each feature's non-empty bins in ascending order.
+    # (The branch on is_clf is the same for every sample; the compiler hoists it.)
     S = hist.shape[1] // count.shape[1]
-    for k in range(n_candidates):
-        n_occupied[k] = 0
-    for j in range(start, end):
-        row = codes[samples[j]]
-        y = ys[j]
-        w = ws[j]
+    if row_major:
+        for j in range(start, end):
+            i = samples[j]
+            y = ys[j]
+            w = ws[j]
+            for k in range(n_candidates):
+                b = np.int64(codes[i, candidates[k]])
+                count[k, b] += 1
+                if is_clf:
+                    hist[k, b * S + np.int64(y)] += w
+                else:
+                    hist[k, b * S] += w
+                    hist[k, b * S + 1] += w * y
+                    hist[k, b * S + 2] += w * y * y
+    else:
         for k in range(n_candidates):
-            b = np.int64(row[candidates[k]])
-            if count[k, b] == 0:
-                occupied[k, n_occupied[k]] = b
-                n_occupied[k] += 1
-            count[k, b] += 1
-            _add(hist[k], b * S, y, w, is_clf)
+            f = candidates[k]
+            for j in range(start, end):
+                b = np.int64(codes[f, samples[j]])
+                count[k, b] += 1
+                y = ys[j]
+                w = ws[j]
+                if is_clf:
+                    hist[k, b * S + np.int64(y)] += w
+                else:
+                    hist[k, b * S] += w
+                    hist[k, b * S + 1] += w * y
+                    hist[k, b * S + 2] += w * y * y
+    # the non-empty bins, ascending, read off the counts (cheaper than tracking them in the loop above,
+    # which would chain every update to the previous one)
     for k in range(n_candidates):
-        m = n_occupied[k]
-        if m <= _SORT_OCCUPIED:  # few bins: insertion sort them
-            for a in range(1, m):
-                b = occupied[k, a]
-                q = a - 1
-                while q >= 0 and occupied[k, q] > b:
-                    occupied[k, q + 1] = occupied[k, q]
-                    q -= 1
-                occupied[k, q + 1] = b
-        else:  # many: read them off the bins in order
-            m = 0
-            for b in range(count.shape[1]):
-                if count[k, b] > 0:
-                    occupied[k, m] = b
-                    m += 1
-
+        m = 0
+        for b in range(count.shape[1]):
+            if count[k, b] > 0:
+                occupied[k, m] = b
+                m += 1
+        n_occupied[k] = m
 
 @_jit
-def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
+def grow_tree(X_exact, X_codes, row_major, n_edges, edges, exact, samples, ys, ws, n_stats, criterion,
               max_depth, min_samples_split, min_samples_leaf, mtry, seed):
     """Grow one tree; return its arrays trimmed to the number of nodes.
 
     X_exact : float64 (p, n), feature-major values (exact; else shape (0, 0))
-    X_codes : uint8 (n, p), row-major bin codes (histogram; else shape (0, 0))
+    X_codes : uint8 bin codes (histogram; else shape (0, 0)), (n, p) if ``row_major`` else (p, n)
     n_edges : int64 (p,), edges : float64 (p, max_bins - 1): bin edges (histogram)
     samples : int64 (m,) the rows with positive weight; ys, ws : float64 (m,) their targets (class codes for a
         classifier) and weights. All three IN/OUT: permuted together, so a node's samples are contiguous.
@@ -302,7 +386,7 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
     """
     is_clf = criterion != SQUARED_ERROR
     S = n_stats
-    p = X_exact.shape[0] if exact else X_codes.shape[1]
+    p = n_edges.shape[0]
     m = samples.shape[0]
     capacity = 2 * m - 1
     if max_depth < 62:
@@ -315,18 +399,19 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
     n_node_samples = np.empty(capacity, np.int64)
     impurity = np.empty(capacity, np.float64)
 
-    # stack of (start, end, depth, parent, is_left)
-    stack = np.empty((min(capacity, m + 64), 5), np.int64)
-    stack[0, 0] = 0
+    # stack of (start, end, depth, parent, is_left, number of features known constant in the node)
+    stack = np.zeros((min(capacity, m + 64), 6), np.int64)
     stack[0, 1] = m
-    stack[0, 2] = 0
     stack[0, 3] = -1
-    stack[0, 4] = 0
     top = 1
 
     rng = np.empty(1, np.uint64)
     rng[0] = numba.uint64(seed) | numba.uint64(1)
+    # features[:n_known] are constant in the node (found in an ancestor: never drawn again, as scikit-learn);
+    # known[:n] lists them in the order found, shared along the depth-first path
     features = np.arange(p)
+    position = np.arange(p)
+    known = np.empty(p, np.int64)
     vals = np.empty(m, np.float64)
     order = np.empty(m, np.int64)
     tmp_i = np.empty(m, np.int64)
@@ -347,6 +432,7 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
     while top > 0:
         top -= 1
         start, end, depth, parent, is_left = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3], stack[top, 4]
+        n_known = stack[top, 5]
         node = n_nodes
         n_nodes += 1
         if parent >= 0:
@@ -373,17 +459,21 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
         best_f = -1
         best_split = 0.0
         visited = 0
-        kf = 0
-        while visited < mtry and kf < p:
-            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p);
-            # a feature constant in the node does not count towards mtry, so more may be drawn
+        if mtry < p:
+            for a in range(n_known):
+                _swap_features(features, position, a, position[known[a]])
+        else:
+            n_known = 0  # every feature is visited, in order
+        n_const = n_known
+        kf = n_known
+        # as scikit-learn: mtry features are drawn (a constant one counts too), and more only until one is not
+        # constant; those known constant from an ancestor are not drawn again
+        while (visited < mtry or n_const == kf) and kf < p:
+            # draw the next candidates without replacement (Fisher-Yates; all, in order, when mtry = p)
             n_cand = 0
-            while n_cand < (1 if exact else mtry - visited) and kf < p:
+            while n_cand < (1 if exact else max(1, mtry - visited)) and kf < p:
                 if mtry < p:
-                    r = kf + _randint(rng, p - kf)
-                    f = features[r]
-                    features[r] = features[kf]
-                    features[kf] = f
+                    _swap_features(features, position, kf, kf + _randint(rng, p - kf))
                 candidates[n_cand] = features[kf]
                 n_cand += 1
                 kf += 1
@@ -391,25 +481,35 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
                 f = candidates[0]
                 for j in range(n):
                     vals[j] = X_exact[f, samples[start + j]]
-                order[:n] = np.argsort(vals[:n])
-                if vals[order[n - 1]] <= vals[order[0]] + FEATURE_THRESHOLD:
-                    continue
+                    order[j] = j
+                _sort_pairs(vals, order, n)
                 visited += 1
+                if vals[n - 1] <= vals[0] + FEATURE_THRESHOLD:
+                    if mtry < p:
+                        known[n_const] = f
+                        _swap_features(features, position, n_const, position[f])
+                        n_const += 1
+                    continue
                 proxy, j = _sweep_sorted(vals, order, ys, ws, start, n, is_clf, criterion, min_samples_leaf,
                                          node_stats, left, right, best_proxy)
                 if j >= 0:
                     best_proxy = proxy
                     best_f = f
-                    lo_val = vals[order[j]]
-                    hi_val = vals[order[j + 1]]
+                    lo_val = vals[j]
+                    hi_val = vals[j + 1]
                     t = lo_val / 2.0 + hi_val / 2.0
                     best_split = lo_val if t == hi_val or np.isinf(t) else t
                 continue
-            _fill_hists(X_codes, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count, occupied,
-                        n_occupied)
+            _fill_hists(X_codes, row_major, candidates, n_cand, samples, ys, ws, start, end, is_clf, hist, count,
+                        occupied, n_occupied)
             for k in range(n_cand):
-                if n_occupied[k] > 1:
-                    visited += 1
+                visited += 1
+                if n_occupied[k] <= 1 and mtry < p:
+                    f = candidates[k]
+                    known[n_const] = f
+                    _swap_features(features, position, n_const, position[f])
+                    n_const += 1
+                elif n_occupied[k] > 1:
                     proxy, b = _sweep_hist(hist[k], count[k], occupied[k], n_occupied[k], n, criterion,
                                            min_samples_leaf, node_stats, left, right, best_proxy)
                     if b >= 0:
@@ -430,8 +530,10 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
             i = samples[j]
             if exact:
                 go_left = X_exact[best_f, i] <= best_split
-            else:
+            elif row_major:
                 go_left = X_codes[i, best_f] <= best_split
+            else:
+                go_left = X_codes[best_f, i] <= best_split
             if go_left:
                 samples[start + n_left] = i
                 ys[start + n_left] = ys[j]
@@ -453,11 +555,13 @@ def grow_tree(X_exact, X_codes, n_edges, edges, exact, samples, ys, ws, n_stats,
         stack[top, 2] = depth + 1
         stack[top, 3] = node
         stack[top, 4] = 0
+        stack[top, 5] = n_const
         stack[top + 1, 0] = start
         stack[top + 1, 1] = mid
         stack[top + 1, 2] = depth + 1
         stack[top + 1, 3] = node
         stack[top + 1, 4] = 1
+        stack[top + 1, 5] = n_const
         top += 2
 
     return (children_left[:n_nodes].copy(), children_right[:n_nodes].copy(), feature[:n_nodes].copy(),
@@ -483,12 +587,11 @@ def bin_codes(X, edges, n_edges, codes):
     # X: IN (n, p); edges: IN (p, max_bins - 1) ascending, first n_edges[f] used;
     # codes: OUT (n, p) uint8, codes[r, f] = #{edges of f < X[r, f]}, so code <= b iff x <= edges[b]
     n, p = X.shape
-    for f in range(p):
-        ne = n_edges[f]
-        for r in range(n):
+    for r in range(n):
+        for f in range(p):
             x = X[r, f]
             lo = 0
-            hi = ne
+            hi = n_edges[f]
             while lo < hi:  # first edge >= x
                 mid = (lo + hi) >> 1
                 if edges[f, mid] < x:
@@ -517,42 +620,47 @@ def bin_edges_reference(column, max_bins):
 def bin_edges(X, max_bins, edges, n_edges):
     # X: IN (n, p); edges: OUT (p, max_bins - 1) (first n_edges[f] used); n_edges: OUT (p,)
     n, p = X.shape
-    distinct = np.empty(max_bins, np.float64)
-    column = np.empty(n, np.float64)
-    for f in range(p):
-        for r in range(n):
-            column[r] = X[r, f]
-        # distinct values, kept sorted, until there are more than max_bins of them
-        nd = 0
-        few = True
-        for r in range(n):
-            x = column[r]
+    # distinct values per feature, kept sorted, read row by row (X is row-major) until a feature has more
+    # than max_bins of them
+    distinct = np.empty((p, max_bins), np.float64)
+    n_distinct = np.zeros(p, np.int64)
+    few = np.ones(p, np.bool_)
+    for r in range(n):
+        for f in range(p):
+            if not few[f]:
+                continue
+            x = X[r, f]
+            nd = n_distinct[f]
             lo = 0
             hi = nd
             while lo < hi:
                 mid = (lo + hi) >> 1
-                if distinct[mid] < x:
+                if distinct[f, mid] < x:
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo < nd and distinct[lo] == x:
+            if lo < nd and distinct[f, lo] == x:
                 continue
             if nd == max_bins:
-                few = False
-                break
+                few[f] = False
+                continue
             for k in range(nd, lo, -1):
-                distinct[k] = distinct[k - 1]
-            distinct[lo] = x
-            nd += 1
+                distinct[f, k] = distinct[f, k - 1]
+            distinct[f, lo] = x
+            n_distinct[f] = nd + 1
+    column = np.empty(n, np.float64)
+    for f in range(p):
         ne = 0
-        if few:
-            for k in range(1, nd):
-                a = distinct[k - 1]
-                b = distinct[k]
+        if few[f]:
+            for k in range(1, n_distinct[f]):
+                a = distinct[f, k - 1]
+                b = distinct[f, k]
                 t = a / 2.0 + b / 2.0
                 edges[f, ne] = a if t == b else t
                 ne += 1
         else:
+            for r in range(n):
+                column[r] = X[r, f]
             s = np.sort(column)
             for q in range(1, max_bins):
                 idx = q * n // max_bins

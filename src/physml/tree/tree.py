@@ -50,6 +50,8 @@ _CRITERIA = {"gini": _kernels.GINI, "entropy": _kernels.ENTROPY, "squared_error"
 _UNLIMITED_DEPTH = 2**31 - 1
 #: Rows used to find the histogram bin edges (a strided subsample beyond this).
 _BINNING_ROWS = 200_000
+#: Up to this many features the bin codes are stored row-major, beyond it feature-major.
+_ROW_MAJOR_MAX = 64
 
 
 @dataclass
@@ -127,7 +129,8 @@ class _SplitData:
 
     exact: bool
     X_exact: np.ndarray  # (p, n) float64, or (0, 0)
-    X_codes: np.ndarray  # (n, p) uint8, or (0, 0)
+    X_codes: np.ndarray  # uint8, (n, p) if row_major else (p, n); or (0, 0)
+    row_major: bool
     n_edges: np.ndarray  # (p,) int64
     edges: np.ndarray  # (p, max_bins - 1) float64
 
@@ -137,10 +140,10 @@ def _prepare_split_data(X, splitter, max_bins, sample_weight):
     n, p = X.shape
     if splitter == "exact":
         check_sizes([(p, n)], what="DecisionTree(splitter='exact')", hint="use splitter='hist' (1 byte per value)")
-        return _SplitData(True, np.ascontiguousarray(X.T), np.empty((0, 0), np.uint8),
+        return _SplitData(True, np.ascontiguousarray(X.T), np.empty((0, 0), np.uint8), False,
                           np.zeros(p, np.int64), np.empty((p, 1)))
     check_sizes([(p, n), (p, max_bins)], itemsize=[1, 8], what="DecisionTree(splitter='hist')")
-    rows = X[sample_weight > 0]
+    rows = X if (sample_weight > 0).all() else X[sample_weight > 0]
     if rows.shape[0] > _BINNING_ROWS:
         rows = rows[:: -(-rows.shape[0] // _BINNING_ROWS)]
     edges = np.empty((p, max_bins - 1))
@@ -148,7 +151,12 @@ def _prepare_split_data(X, splitter, max_bins, sample_weight):
     _kernels.bin_edges(np.ascontiguousarray(rows), max_bins, edges, n_edges)
     codes = np.empty((n, p), np.uint8)
     _kernels.bin_codes(X, edges, n_edges, codes)
-    return _SplitData(False, np.empty((0, 0)), codes, n_edges, edges)
+    # a row of at most _ROW_MAJOR_MAX codes fits in a cache line or two: one read serves every candidate
+    # feature; wider data are read feature by feature, each column in ascending sample order
+    row_major = p <= _ROW_MAJOR_MAX
+    if not row_major:
+        codes = np.ascontiguousarray(codes.T)
+    return _SplitData(False, np.empty((0, 0)), codes, row_major, n_edges, edges)
 
 
 def _grow(data, y, weight, n_stats, params, seed):
@@ -160,8 +168,8 @@ def _grow(data, y, weight, n_stats, params, seed):
     samples = np.flatnonzero(weight > 0).astype(np.int64)
     criterion, max_depth, min_samples_split, min_samples_leaf, mtry = params
     left, right, feature, threshold, stats, n_node, impurity, depth = _kernels.grow_tree(
-        data.X_exact, data.X_codes, data.n_edges, data.edges, data.exact, samples, y[samples], weight[samples],
-        n_stats, criterion, max_depth, min_samples_split, min_samples_leaf, mtry, seed)
+        data.X_exact, data.X_codes, data.row_major, data.n_edges, data.edges, data.exact, samples, y[samples],
+        weight[samples], n_stats, criterion, max_depth, min_samples_split, min_samples_leaf, mtry, seed)
     if criterion == _kernels.SQUARED_ERROR:
         w = stats[:, 0]
         value = (stats[:, 1] / w)[:, None]
@@ -317,8 +325,9 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     min_samples_leaf : int >= 1, default=1
         Each child of a split keeps at least this many samples.
     max_features : None, "sqrt", "log2", int or float, default=None
-        Features examined per split (a random subset, redrawn at every node;
-        constant ones do not count). None: all of them, in order, with no randomness.
+        Features examined per split (a random subset, redrawn at every node; more
+        are drawn only if all of them are constant in the node). None: all of them,
+        in order, with no randomness.
     splitter : {"hist", "exact"}, default="hist"
         "exact" sorts the node's values of each feature and tries every midpoint
         between consecutive distinct values (scikit-learn's best splitter);
@@ -344,11 +353,22 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     Notes
     -----
     Cost: exact :math:`O(p\, n \log^2 n)` for a balanced tree (a sort per node and
-    feature), hist :math:`O(p\, n \log n)` plus one binning pass. With
-    ``splitter="exact"`` and ``max_features=None`` the tree equals scikit-learn's
-    ``DecisionTreeClassifier`` on data without tied improvements (tested: same
-    features, thresholds, values). Reference: Breiman, Friedman, Olshen and Stone,
-    *Classification and Regression Trees* (1984); Mehta et al., Phys. Rep. 810 (2019), Sec. VIII.
+    feature), hist :math:`O(p\, n \log n)` plus one binning pass.
+
+    Why ``splitter="hist"`` is the default (``benchmarks/bench_tree.py``, one
+    fully grown tree on 100k x 18 collider-like events, shared 2-core machine):
+    hist 3.1 s vs exact 21.4 s (scikit-learn's exact tree 24.8 s), held-out
+    accuracy 0.910 vs 0.908; in forests it is what makes 100 trees 7x faster than
+    scikit-learn at equal accuracy. It loses nothing on features with at most
+    ``max_bins`` distinct values (same partitions as exact).
+
+    With ``splitter="exact"`` and ``max_features=None`` the tree equals
+    scikit-learn's ``DecisionTreeClassifier`` on data without tied improvements
+    (tested: same features, thresholds, values, importances). Where two splits
+    improve equally, physml keeps the lowest feature index and scikit-learn the first
+    in a random feature order, so fully grown trees may part there, and only there
+    (tested). Reference: Breiman, Friedman, Olshen and Stone, *Classification and
+    Regression Trees* (1984); Mehta et al., Phys. Rep. 810 (2019), Sec. VIII.
 
     Examples
     --------
