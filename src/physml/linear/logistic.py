@@ -361,7 +361,7 @@ def _fit_newton(cost, theta0, est, rng):
 
     res = minimize(lambda t: cached(t)[0], theta0, grad=lambda t: cached(t)[1], hess=cost.hessian,
                    method=Newton(lr=1.0), max_iter=int(est.max_iter), tol=float(est.tol))
-    message = res.message.replace(f"max_iter = {est.max_iter}", f"max_iter={est.max_iter}")
+    message = res.message if res.converged else f"{res.n_iter} of max_iter={est.max_iter} Newton steps: {res.message}"
     return res.x, int(res.n_iter), bool(res.converged), message
 
 
