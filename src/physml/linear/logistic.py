@@ -158,13 +158,14 @@ class _CrossEntropy:
             return H
         P = softmax(Xt @ W.T)
         kd = self.k * self.d
-        H = np.empty((kd, kd))
+        # sum_i P_ik (delta_kl - P_il) x_i x_i^T = blockdiag_k(X^T diag(P_k) X) - B^T B, B_i = P_i (x) x_i:
+        # K + 1 matrix products instead of K (K + 1) / 2 small ones
+        B = (P[:, :, None] * Xt[:, None, :]).reshape(self.n, kd)
+        H = -(B.T @ B)
         for a in range(self.k):
-            for c in range(a, self.k):
-                s = P[:, a] * ((a == c) - P[:, c])
-                block = Xt.T @ (Xt * s[:, None]) / self.n
-                H[a * self.d:(a + 1) * self.d, c * self.d:(c + 1) * self.d] = block
-                H[c * self.d:(c + 1) * self.d, a * self.d:(a + 1) * self.d] = block.T
+            rows = slice(a * self.d, (a + 1) * self.d)
+            H[rows, rows] += Xt.T @ B[:, rows]
+        H /= self.n
         idx = np.arange(kd)
         weights = idx % self.d < self.p
         H[idx[weights], idx[weights]] += self.l2 / self.n
@@ -289,7 +290,7 @@ class LogisticRegression(_LinearClassifier):
         l2 = 1.0 / float(self.C) if self.penalty == "l2" else 0.0
         cost = _CrossEntropy(X, y_encoded, n_classes, l2, bool(self.fit_intercept))
         if self.solver == "newton":
-            check_sizes([(cost.k * cost.d, cost.k * cost.d), (X.shape[0], cost.d)],
+            check_sizes([(cost.k * cost.d, cost.k * cost.d), (X.shape[0], cost.k * cost.d)],
                         what=f"LogisticRegression(solver='newton') with {cost.k * cost.d} parameters",
                         hint="use solver='lbfgs'")
         theta0 = np.zeros(cost.k * cost.d)
