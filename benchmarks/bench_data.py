@@ -47,7 +47,7 @@ def run(bench):
     centers = [[-4.0, 0.0], [3.0, 0.0], [0.0, 5.0]]
     std = [0.5, 2.5, 1.0]
     bench.compare("make_blobs unequal variances (S22)", sizes=f"n={n:.0e} p=2 K=3",
-                  physml=lambda: make_blobs(n, centers=centers, cluster_std=std, random_state=0),
+                  physml=lambda: make_blobs(n, centers=centers, cluster_std=std, random_state=0, return_X_y=True),
                   peer=lambda: skd.make_blobs(n, centers=centers, cluster_std=std, random_state=0),
                   peer_name="scikit-learn", quality=_within_std, quality_name="mean std", goal="ratio <= 1.0")
 

@@ -14,8 +14,9 @@ import time
 
 import numpy as np
 
-from physml.datasets import _ising_kernels as K
 from physml.datasets import ising
+from physml.datasets.ising import _kernels as K
+from physml.datasets.ising import sampling
 
 
 def _numpy_checkerboard(s, beta, n_sweeps, rng):
@@ -49,7 +50,7 @@ def run(bench):
     beta = 1 / T
     rng = np.random.default_rng(0)
     for L, n_sweeps in ((40, 10 if bench.quick else 200), (128, 2 if bench.quick else 20)):
-        chain = ising._MetropolisChain(L, T, np.random.default_rng(1), "random")
+        chain = sampling._MetropolisChain(L, T, np.random.default_rng(1), "random")
         s = rng.choice(np.array([-1, 1], np.int8), size=(64, L, L))
         flips = 64 * L * L * n_sweeps
         bench.compare(f"ising metropolis L={L}", sizes=f"64 x {L}^2 x {n_sweeps} sweeps",
@@ -79,5 +80,5 @@ def run(bench):
     bench.compare("ising Mehta set, 2 threads", sizes=f"16 T x {n} x 40^2",
                   physml=lambda: ising.ising_configurations(**kw, n_jobs=2),
                   peer=lambda: ising.ising_configurations(**kw, n_jobs=1), peer_name="physml n_jobs=1",
-                  quality=lambda r: float(np.abs(ising.magnetisation(r[0][r[1] == 1.5])).mean()),
+                  quality=lambda r: float(np.abs(ising.magnetisation(r.X[r.T == 1.5])).mean()),
                   quality_name="|m|(1.5)", repeats=1, goal="< 120 s")

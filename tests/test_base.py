@@ -16,12 +16,14 @@ from physml.base import (
     RegressorMixin,
     TransformerMixin,
     check_array,
+    check_consistent_length,
     check_classification_targets,
     check_is_fitted,
     check_random_state,
     check_scalar,
     check_X_y,
     clone,
+    column_or_1d,
     is_classifier,
 )
 
@@ -129,7 +131,12 @@ def test_check_array_returns_contiguous_float64():
         (np.zeros((2, 2, 2)), ValueError, "Expected 2D array for X, got 3D"),
         (3.0, ValueError, "Expected 2D array for X, got scalar"),
         ([["a", "b"]], TypeError, "X must contain numbers"),
-        (np.array([[1, "a"]], dtype=object), TypeError, "X must contain numbers only"),
+        (np.array([[1, "a"]], dtype=object), TypeError, "X must contain numbers, got an object array"),
+        (np.array([[1.0, "3.5"]], dtype=object), TypeError, "X must contain numbers, got an object array.*str"),
+        (np.array([[1.0, 2j]], dtype=object), TypeError, "X must contain numbers only.*complex"),
+        (np.array([["2020-01-01"]], dtype="datetime64[D]"), TypeError, "X must contain numbers.*dates"),
+        (np.array([[1, 2]], dtype="timedelta64[s]"), TypeError, "X must contain numbers.*durations"),
+        ([[1.0, 2.0], [3.0]], ValueError, "X is ragged"),
         ("abc", TypeError, "X must be an array-like of numbers"),
         (None, ValueError, "X is None"),
         (np.array([[1 + 2j]]), ValueError, "Complex data not supported in X"),
@@ -139,6 +146,64 @@ def test_check_array_returns_contiguous_float64():
 def test_check_array_rejects_bad_input_naming_x(X, error, match):
     with pytest.raises(error, match=match):
         check_array(X)
+
+
+def test_check_array_keeps_object_arrays_of_numbers():
+    X = np.array([[1, 2.5], [np.float32(3), None]], dtype=object)
+    np.testing.assert_array_equal(check_array(X, allow_nan=True), [[1.0, 2.5], [3.0, np.nan]])
+
+
+def test_pandas_object_column_of_numeric_strings_is_refused_not_parsed():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"E": [1.0, 2.0], "p": pd.Series(["3.5", "4"], dtype=object)})
+    with pytest.raises(TypeError, match="X must contain numbers, got an object array.*'3.5'"):
+        check_array(X)
+
+
+def test_pandas_datetime_column_is_refused():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2020-01-02"]), "E": [1.0, 2.0]})
+    with pytest.raises(TypeError, match="X must contain"):
+        check_array(X)
+
+
+@pytest.mark.parametrize("value, match", [(1e39, "beyond the float32 range"), (1e-50, "flush to 0 in float32")])
+def test_float32_conversion_refuses_values_outside_float32(value, match):
+    X = np.array([[1.0, value]])
+    with pytest.raises(ValueError, match="X holds .*" + match):
+        check_array(X, dtype=np.float32)
+    assert check_array(X, dtype=np.float64)[0, 1] == value
+
+
+def test_check_array_refuses_3d_without_allow_nd_even_when_1d_is_allowed():
+    with pytest.raises(ValueError, match="got 3D"):
+        check_array(np.zeros((2, 2, 2)), ensure_2d=False)
+
+
+def test_check_consistent_length_names_every_length():
+    assert check_consistent_length([np.zeros(3), [1, 2, 3]], ["a", "b"]) == 3
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples \(a: 3, b: 2\)"):
+        check_consistent_length([np.zeros(3), [1, 2]], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "y, error, match",
+    [
+        (None, ValueError, "y is None"),
+        ("ab", TypeError, "got a string"),
+        (np.zeros((2, 2)), ValueError, "must be 1D"),
+        ([], ValueError, "y is empty"),
+        ([1.0, np.nan], ValueError, "contains NaN"),
+        ([[1], [2, 3]], ValueError, "y is ragged"),
+    ],
+)
+def test_column_or_1d_rejects_naming_y(y, error, match):
+    with pytest.raises(error, match=match):
+        column_or_1d(y)
+
+
+def test_column_or_1d_ravels_a_column_and_keeps_labels():
+    assert column_or_1d(np.array([["a"], ["b"]])).tolist() == ["a", "b"]
 
 
 def test_check_array_rejects_sparse():
@@ -249,7 +314,7 @@ def test_check_random_state_same_seed_same_bits():
     r1 = check_random_state(np.random.RandomState(7)).random(3)
     r2 = check_random_state(np.random.RandomState(7)).random(3)
     np.testing.assert_array_equal(r1, r2)
-    with pytest.raises(ValueError, match="random_state must be a non-negative int"):
+    with pytest.raises(ValueError, match="random_state must be >= 0"):
         check_random_state(-1)
     with pytest.raises(TypeError, match="random_state must be None, an int"):
         check_random_state(1.5)
@@ -433,3 +498,18 @@ def test_warnings_point_at_the_users_line_not_inside_physml():
     (w,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert w.filename == __file__
     assert "MLPRegressor(hidden_layer_sizes=(3,), max_epochs=2" in open(__file__).read().splitlines()[w.lineno - 1]
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.array([1 + 0j, 2 + 0j, 1 + 0j]), "Unknown label type: complex"),
+        (np.array([1, 2j, 1], dtype=object), "Unknown label type: complex"),
+        (np.array([0.0, np.nan, 1.0]), "NaN, inf or None labels"),
+        (np.array(["a", None, "b"], dtype=object), "NaN, inf or None labels"),
+        (np.array([1.0, float("nan"), 2.0], dtype=object), "NaN, inf or None labels"),
+    ],
+)
+def test_classification_targets_refuse_complex_and_missing_labels(y, match):
+    with pytest.raises(ValueError, match=match):
+        check_classification_targets(y)

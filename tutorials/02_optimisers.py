@@ -93,6 +93,12 @@ res = optim.minimize(valley, [-4.0, 1.5], grad=valley_grad, method="gd", lr=0.5,
 print(res.message)
 
 # %% [markdown]
+# **What this shows.** The learning rate is bounded by the steepest curvature,
+# $\eta < 2/\lambda_{\max}$, while the flattest direction sets how long
+# gradient descent takes: the condition number $\lambda_{\max}/\lambda_{\min}$
+# is the cost of a first-order method.
+
+# %% [markdown]
 # ## 2. Newton's method (S6)
 #
 # Newton scales the gradient with the inverse Hessian, $v_t = H^{-1} \nabla E$.
@@ -110,6 +116,13 @@ res = optim.minimize(lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(n), grad=lambda
                      hess=lambda x: A, method="newton", tol=1e-8)
 print(f"condition number {np.linalg.cond(A):.0f}: {res.n_iter} Newton step, "
       f"error {np.linalg.norm(res.x - np.linalg.solve(A, b)):.1e}")
+
+# %% [markdown]
+# **What this shows.** On a quadratic, Newton's step
+# $\Delta\theta = -H^{-1}\nabla E$ lands on the minimum in one step whatever
+# the condition number (printed: one step, error at round-off). The price is
+# solving with the Hessian, $O(n^3)$ for $n$ parameters, which is why networks
+# with millions of weights use first-order methods.
 
 # %% [markdown]
 # ## 3. Momentum (S8)
@@ -137,11 +150,17 @@ runs = {
 }
 for name, r in runs.items():
     plt.semilogy(r.history, label=f"{name}: {r.n_iter} steps")
-plt.xlabel("step")
-plt.ylabel("E")
+plt.xlabel("step t")
+plt.ylabel("cost E(theta_t) (minimum 0)")
 plt.legend()
 plt.title(f"kappa = {kappa:.0f}")
 plt.show()
+
+# %% [markdown]
+# **What this shows.** Gradient descent's error falls by about
+# $(\kappa-1)/(\kappa+1)$ per step, momentum's by about
+# $(\sqrt\kappa-1)/(\sqrt\kappa+1)$: for $\kappa = 100$ that is roughly ten
+# times fewer steps for the same accuracy.
 
 # %% [markdown]
 # ## 4. The race on Rosenbrock's banana (S5–S10)
@@ -178,7 +197,7 @@ for method, options in settings.items():
 ax1.plot(1, 1, "r*", ms=12)
 ax1.legend()
 ax2.set_xlabel("step + 1")
-ax2.set_ylabel("E")
+ax2.set_ylabel("cost E(theta_t) (minimum 0)")
 plt.show()
 
 # %% [markdown]
@@ -191,6 +210,13 @@ theta = np.zeros(3)
 opt = optim.Adam(lr=0.01, eps=0.0)
 opt.step([theta], [np.array([1e-4, -3.0, 2e5])])
 print(theta)
+
+# %% [markdown]
+# **What this shows.** The printed step is $\eta = 0.01$ in every coordinate
+# although the gradients differ by nine orders of magnitude: Adam's step size is
+# set by the learning rate, not by the scale of the gradient. On the banana
+# this is what lets Adam and momentum follow the curved valley where plain
+# gradient descent crawls.
 
 # %% [markdown]
 # ## 5. Your own training loop: mini-batch SGD and Adam (S7, S10)
@@ -225,7 +251,7 @@ for name, opt in [("SGD", optim.GradientDescent(0.05)), ("Adam", optim.Adam(0.05
     plt.semilogy(losses, "o-", label=name)
     print(f"{name}: w = {np.round(w, 3)}, b = {b[0]:.3f}  (true {w_true}, {b_true})")
 plt.xlabel("epoch")
-plt.ylabel("training loss")
+plt.ylabel("training loss (mean squared error / 2)")
 plt.legend()
 plt.show()
 

@@ -11,14 +11,31 @@ r"""Save and load fitted models without pickle: one ``.npz`` file, arrays plus J
   the dtype, shape and SHA-256 checksum of every array entry;
 * the entry ``__meta_sha256__`` holds the SHA-256 of the ``__meta__`` bytes.
 
-The file is written to a temporary file in the target directory and moved into
-place with :func:`os.replace`, so a crash never leaves half a file.
+This is physml's one file container (:mod:`physml._files`, shared with the data
+cache). The file is written to a temporary file in the target directory and
+moved into place with :func:`os.replace`, so a crash never leaves half a file;
+a symbolic link is written through, a directory, device or FIFO is refused,
+and an existing file keeps its permission bits.
 
-``load(path)`` reads with ``numpy.load(..., allow_pickle=False)``, verifies
-every checksum, and rebuilds the model: only a class defined in a ``physml.``
-module that subclasses :class:`physml.base.Estimator` can be named by a file, so
-a crafted file cannot make ``load`` call ``os.system`` or anything else. A
-truncated, corrupted, tampered or foreign file raises ``ValueError``.
+``load(path)`` reads the zip directory, the metadata and every array's
+``.npy`` header before any array data, and refuses with ``ValueError``, before
+allocating, a file whose arrays would take more than ``max_bytes`` (2 GiB by
+default) or whose compressed entries would inflate more than 1100:1. It then
+reads the arrays with ``allow_pickle=False``, verifies every checksum,
+validates the constructor parameters (an MLP declaring ``hidden_layer_sizes=(10**12,)``
+is refused before anything is built) and rebuilds the model.
+
+What the checksums and the loader promise
+-----------------------------------------
+The SHA-256 checksums detect *damage*: a truncated download, a disk error, a
+partial copy. They do not authenticate the file: whoever edits it on purpose
+can recompute them. The security promise is a different one: loading never
+runs code (no pickle; only a class defined in a ``physml.`` module that
+subclasses :class:`physml.base.Estimator` can be named by a file, so a crafted
+file cannot make ``load`` call ``os.system`` or build anything else) and only
+builds physml estimators from validated parameters, within the memory limit.
+A crafted file can therefore at worst give a model that predicts nonsense.
+A truncated, corrupted, modified or foreign file raises ``ValueError``.
 
 What is saved
 -------------
@@ -60,32 +77,22 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 import os
-import tempfile
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from ._files import atomic_write, read_npz, write_npz
 from .base import Estimator, warn
 
 __all__ = ["save", "load"]
 
 FORMAT = "physml-model"
 FORMAT_VERSION = 1
-_META = "__meta__"
-_META_SHA = "__meta_sha256__"
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _BUILTIN_TYPES = {t.__name__: t for t in (bool, int, float, complex, str)}
-
-
-def _sha256(arr: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
 def _class_path(cls) -> str:
@@ -316,7 +323,6 @@ def save(model, path) -> Path:
     pathlib.Path
         The path written.
     """
-    path = Path(os.fspath(path))
     encoder = _Encoder()
     spec = encoder.estimator(model, "model")
     meta = {
@@ -325,73 +331,30 @@ def save(model, path) -> Path:
         "physml_version": __version__,
         "numpy_version": np.__version__,
         "model": spec,
-        "arrays": {
-            key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
-            for key, arr in encoder.arrays.items()
-        },
     }
-    meta_bytes = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-    entries = dict(encoder.arrays)
-    entries[_META] = meta_bytes
-    entries[_META_SHA] = np.frombuffer(_sha256(meta_bytes).encode("ascii"), dtype=np.uint8)
-    return atomic_savez(path, entries)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_npz(path, encoder.arrays, meta)
 
 
 def atomic_savez(path, entries: dict, *, compressed: bool = False) -> Path:
-    """Write ``entries`` (name -> ndarray) as an ``.npz`` at ``path``, atomically.
+    """Write ``entries`` (name -> ndarray) as a plain ``.npz`` at ``path`` with :func:`physml._files.atomic_write`.
 
-    The archive goes to a temporary file in the same folder, is flushed to
-    disk, then moved over ``path`` with ``os.replace``: a crash leaves either
-    the old file or the new one, never half a file. Used by :func:`save`, the
-    data caches and the CLI.
+    For files meant for other programs (no physml metadata, no checksums); the
+    same guarantees as :func:`save`: atomic, symlinks written through,
+    non-regular targets refused, permission bits kept.
     """
-    path = Path(os.fspath(path))
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            (np.savez_compressed if compressed else np.savez)(f, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    save_ = np.savez_compressed if compressed else np.savez
+    return atomic_write(path, lambda f: save_(f, **entries))
 
 
-def _read_entries(path: Path) -> dict:
-    try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("a single .npy array, not an .npz archive")
-        with archive:
-            return {key: archive[key] for key in archive.files}
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError,
-            zlib.error) as exc:
-        # NotImplementedError / RuntimeError: a corrupted zip header claiming another compression or encryption
-        raise ValueError(
-            f"{path} is not a readable physml model file (truncated, corrupted or another format): {exc}"
-        ) from None
-
-
-def load(path):
-    """Load a model written by :func:`save`, verifying every checksum.
+def load(path, *, max_bytes=None):
+    """Load a model written by :func:`save`, checking sizes before allocating and every checksum after.
 
     Parameters
     ----------
     path : str or os.PathLike
+    max_bytes : int or None, keyword-only
+        Refuse a file whose arrays together declare more than this many bytes
+        (None: 2 GiB, or the ``PHYSML_MAX_BYTES`` environment variable).
 
     Returns
     -------
@@ -401,25 +364,12 @@ def load(path):
     Raises
     ------
     ValueError
-        If the file is truncated, corrupted, tampered with (checksum mismatch),
-        not a physml model file, or names a class outside physml.
+        If the file is truncated, corrupted, modified (checksum mismatch), too
+        large, a compression bomb, not a physml model file, names a class
+        outside physml, or holds parameters the class refuses.
     """
     path = Path(os.fspath(path))
-    entries = _read_entries(path)
-    if _META not in entries or _META_SHA not in entries:
-        raise ValueError(f"{path} is not a physml model file: it has no {_META!r} entry.")
-    meta_bytes = entries.pop(_META)
-    expected = entries.pop(_META_SHA)
-    if meta_bytes.dtype != np.uint8 or meta_bytes.ndim != 1 or expected.dtype != np.uint8:
-        raise ValueError(f"{path} is not a physml model file: malformed metadata entry.")
-    if _sha256(meta_bytes) != expected.tobytes().decode("ascii", errors="replace"):
-        raise ValueError(f"{path}: checksum mismatch in the metadata; the file was corrupted or modified.")
-    try:
-        meta = json.loads(meta_bytes.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path}: metadata is not valid JSON: {exc!r}") from None
-    if not isinstance(meta, dict):
-        raise ValueError(f"{path} is not a physml model file: its metadata is not a JSON object.")
+    entries, meta = read_npz(path, what="physml model file", max_bytes=max_bytes)
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path} is not a physml model file (format {meta.get('format')!r}).")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -427,21 +377,6 @@ def load(path):
             f"{path} uses model file format version {meta.get('format_version')!r}; this physml reads "
             f"version {FORMAT_VERSION}."
         )
-    declared = meta.get("arrays")
-    if not isinstance(declared, dict) or not all(isinstance(i, dict) for i in declared.values()):
-        raise ValueError(f"{path}: malformed array table in the metadata.")
-    if set(declared) != set(entries):
-        raise ValueError(
-            f"{path}: array entries {sorted(entries)} do not match the metadata {sorted(declared)}; "
-            "the file was modified."
-        )
-    for key, info in declared.items():
-        arr = entries[key]
-        declared_layout = (info.get("dtype"), info.get("shape"), info.get("sha256"))
-        if (arr.dtype.str, list(arr.shape), _sha256(arr)) != declared_layout:
-            raise ValueError(
-                f"{path}: checksum mismatch for array entry {key!r}; the file was corrupted or modified."
-            )
     if meta.get("physml_version") != __version__:
         warn(
             f"{path} was written by physml {meta.get('physml_version')}; this is physml {__version__}.",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
+from ._validation import check_array, check_consistent_length, column_or_1d
 from .exceptions import warn
 
 __all__ = [
@@ -28,60 +29,10 @@ __all__ = [
 ]
 
 
-def _as_1d(y, name):
-    """Return ``y`` as a 1D ndarray of labels or numbers; ravel a column vector."""
-    if y is None:
-        raise ValueError(f"{name} is None; expected an array-like of length n_samples.")
-    if isinstance(y, str):
-        raise TypeError(f"{name} must be an array-like, got a string.")
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1D of shape (n_samples,), got shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one sample is required.")
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        raise ValueError(f"Input {name} contains NaN or infinity.")
-    return arr
-
-
-def _as_numeric(y, name):
-    """Return ``y`` as a float64 array of shape (n,) or (n, n_outputs)."""
-    if y is None:
-        raise ValueError(f"{name} is None; expected an array-like of numbers.")
-    if isinstance(y, str):
-        raise TypeError(f"{name} must be an array-like of numbers, got a string.")
-    raw = np.asarray(y)
-    if raw.dtype.kind in "USV":
-        raise TypeError(f"{name} must contain numbers, got dtype {raw.dtype}.")
-    try:
-        arr = raw.astype(np.float64)
-    except OverflowError as exc:  # a Python int beyond the float range
-        raise ValueError(f"{name} holds a number too large for float64: {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must contain numbers only: {exc}") from None
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1D or 2D, got shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one sample is required.")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"Input {name} contains NaN or infinity.")
-    return arr
-
-
-def _check_lengths(a, b, name_a, name_b):
-    if a.shape[0] != b.shape[0]:
-        raise ValueError(
-            f"{name_a} and {name_b} have different numbers of samples: "
-            f"{a.shape[0]} and {b.shape[0]}."
-        )
-
-
 def _regression_pair(y_true, y_pred):
-    y_true = _as_numeric(y_true, "y_true")
-    y_pred = _as_numeric(y_pred, "y_pred")
-    _check_lengths(y_true, y_pred, "y_true", "y_pred")
+    y_true = check_array(y_true, name="y_true", ensure_2d=False)
+    y_pred = check_array(y_pred, name="y_pred", ensure_2d=False)
+    check_consistent_length([y_true, y_pred], ["y_true", "y_pred"])
     if y_true.ndim == 1 and y_pred.ndim == 2 and y_pred.shape[1] == 1:
         y_pred = y_pred.ravel()
     if y_pred.ndim == 1 and y_true.ndim == 2 and y_true.shape[1] == 1:
@@ -153,9 +104,9 @@ def _check_same_label_kind(a, b, name_a, name_b):
 
 
 def _label_pair(y_true, y_pred, name_pred="y_pred"):
-    y_true = _as_1d(y_true, "y_true")
-    y_pred = _as_1d(y_pred, name_pred)
-    _check_lengths(y_true, y_pred, "y_true", name_pred)
+    y_true = column_or_1d(y_true, name="y_true")
+    y_pred = column_or_1d(y_pred, name=name_pred)
+    check_consistent_length([y_true, y_pred], ["y_true", name_pred])
     _check_same_label_kind(y_true, y_pred, "y_true", name_pred)
     return y_true, y_pred
 
@@ -180,7 +131,7 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True) -> float:
 def _classes(y_true, labels, name="labels"):
     if labels is None:
         return np.unique(y_true)
-    labels = _as_1d(labels, name)
+    labels = column_or_1d(labels, name=name)
     classes = np.unique(labels)
     if len(classes) != len(labels):
         raise ValueError(f"{name} contains duplicates: {labels!r}.")
@@ -223,9 +174,9 @@ def log_loss(y_true, y_proba, *, eps=None, normalize: bool = True, labels=None) 
     -------
     float
     """
-    y_true = _as_1d(y_true, "y_true")
-    p = _as_numeric(y_proba, "y_proba")
-    _check_lengths(y_true, p, "y_true", "y_proba")
+    y_true = column_or_1d(y_true, name="y_true")
+    p = check_array(y_proba, name="y_proba", ensure_2d=False)
+    check_consistent_length([y_true, p], ["y_true", "y_proba"])
     if p.min() < 0 or p.max() > 1:
         raise ValueError(
             f"y_proba must hold probabilities in [0, 1], got values in [{p.min()}, {p.max()}]."
@@ -298,8 +249,8 @@ def confusion_matrix(y_true, y_pred, *, labels=None) -> np.ndarray:
 
 
 def _binary_targets(y_true, y_score, pos_label):
-    y_true = _as_1d(y_true, "y_true")
-    y_score = _as_numeric(y_score, "y_score")
+    y_true = column_or_1d(y_true, name="y_true")
+    y_score = check_array(y_score, name="y_score", ensure_2d=False)
     if y_score.ndim == 2:
         if y_score.shape[1] != 2:
             raise ValueError(
@@ -307,7 +258,7 @@ def _binary_targets(y_true, y_score, pos_label):
                 f"got shape {y_score.shape}."
             )
         y_score = y_score[:, 1]
-    _check_lengths(y_true, y_score, "y_true", "y_score")
+    check_consistent_length([y_true, y_score], ["y_true", "y_score"])
     classes = np.unique(y_true)
     if len(classes) > 2:
         raise ValueError(f"y_true must be binary, got {len(classes)} classes: {classes!r}.")

@@ -18,7 +18,15 @@ import numbers
 import numpy as np
 from joblib import Parallel, delayed
 
-from .base import check_random_state, check_scalar, clone, is_classifier, warn
+from .base import (
+    check_consistent_length,
+    check_n_jobs,
+    check_random_state,
+    check_scalar,
+    clone,
+    is_classifier,
+    warn,
+)
 from .metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 
 __all__ = [
@@ -36,16 +44,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def _num_samples(x, name):
-    if x is None:
-        raise ValueError(f"{name} is None; expected an array-like.")
-    if hasattr(x, "shape") and len(getattr(x, "shape", ())) > 0:
-        return int(x.shape[0])
-    if hasattr(x, "__len__") and not isinstance(x, str):
-        return len(x)
-    raise TypeError(f"{name} must be an array-like with a length, got {type(x).__name__}.")
-
-
 def _take(x, idx):
     """Rows ``idx`` of x, keeping its type (ndarray, pandas object, list)."""
     if hasattr(x, "iloc"):
@@ -57,14 +55,6 @@ def _take(x, idx):
     return np.asarray(x)[idx]
 
 
-def _check_lengths(arrays, names):
-    lengths = [_num_samples(a, n) for a, n in zip(arrays, names)]
-    if len(set(lengths)) > 1:
-        detail = ", ".join(f"{n}: {m}" for n, m in zip(names, lengths))
-        raise ValueError(f"Found input arrays with inconsistent numbers of samples ({detail}).")
-    return lengths[0] if lengths else 0
-
-
 # ---------------------------------------------------------------------------
 # Train / validation split
 # ---------------------------------------------------------------------------
@@ -74,15 +64,10 @@ def _split_sizes(n, test_size, train_size):
     def resolve(size, name):
         if size is None:
             return None
-        if isinstance(size, bool) or not isinstance(size, numbers.Real):
-            raise TypeError(f"{name} must be an int, a float or None, got {type(size).__name__}.")
-        if isinstance(size, numbers.Integral):
-            if not 0 < size < n:
-                raise ValueError(f"{name}={size} must be between 1 and n_samples - 1 = {n - 1}.")
-            return int(size)
-        if not 0.0 < size < 1.0:
-            raise ValueError(f"{name}={size} must be a fraction strictly between 0 and 1.")
-        return size
+        if isinstance(size, numbers.Integral):  # a number of samples (check_scalar refuses bools)
+            return int(check_scalar(size, name, numbers.Integral, min_val=1, max_val=n - 1))
+        # a fraction
+        return float(check_scalar(size, name, numbers.Real, min_val=0.0, max_val=1.0, include_boundaries="neither"))
 
     test_size = resolve(test_size, "test_size")
     train_size = resolve(train_size, "train_size")
@@ -154,10 +139,9 @@ def train_test_split(
     """
     if not arrays:
         raise ValueError("At least one array is required as input.")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}.")
+    check_scalar(shuffle, "shuffle", (bool, np.bool_))
     names = [f"arrays[{i}]" for i in range(len(arrays))]
-    n = _check_lengths(arrays, names)
+    n = check_consistent_length(arrays, names)
     if n < 2:
         raise ValueError(f"train_test_split needs at least 2 samples, got {n}.")
     n_train, n_test = _split_sizes(n, test_size, train_size)
@@ -225,8 +209,7 @@ class KFold:
 
     def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
         check_scalar(n_splits, "n_splits", numbers.Integral, min_val=2)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}.")
+        check_scalar(shuffle, "shuffle", (bool, np.bool_))
         if not shuffle and random_state is not None:
             raise ValueError(
                 "Setting random_state has no effect since shuffle is False; set shuffle=True or "
@@ -264,9 +247,7 @@ class KFold:
             Needed by :class:`StratifiedKFold` only.
         groups : ignored
         """
-        n = _num_samples(X, "X")
-        if y is not None:
-            _check_lengths([X, y], ["X", "y"])
+        n = check_consistent_length([X] if y is None else [X, y], ["X", "y"])
         test_folds = self._test_folds(n, y)
         for k in range(self.n_splits):
             test = np.flatnonzero(test_folds == k)
@@ -336,7 +317,8 @@ class StratifiedKFold(KFold):
 def _check_cv(cv, estimator, y):
     if cv is None:
         cv = 5
-    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+    if isinstance(cv, numbers.Integral):
+        check_scalar(cv, "cv", numbers.Integral, min_val=2)
         if is_classifier(estimator) and y is not None:
             return StratifiedKFold(int(cv))
         return KFold(int(cv))
@@ -433,7 +415,7 @@ def _prepare(estimator, X, y):
     if y is not None:
         if not hasattr(y, "iloc") and not isinstance(y, np.ndarray):
             y = np.asarray(y)
-        _check_lengths([X, y], ["X", "y"])
+        check_consistent_length([X, y], ["X", "y"])
     return X, y
 
 
@@ -462,7 +444,7 @@ def cross_val_score(estimator, X, y=None, cv=5, scoring=None, n_jobs=None):
     splitter = _check_cv(cv, estimator, y)
     scorer = get_scorer(scoring)
     splits = list(splitter.split(X, y))
-    results = Parallel(n_jobs=n_jobs)(
+    results = Parallel(n_jobs=check_n_jobs(n_jobs))(
         delayed(_fit_and_score)(estimator, X, y, train, test, scorer, None, False) for train, test in splits
     )
     return np.array([test for _, test in results], dtype=np.float64)
@@ -501,7 +483,7 @@ def validation_curve(estimator, X, y, param_name, param_range, cv=5, scoring=Non
     splitter = _check_cv(cv, estimator, y)
     scorer = get_scorer(scoring)
     splits = list(splitter.split(X, y))
-    results = Parallel(n_jobs=n_jobs)(
+    results = Parallel(n_jobs=check_n_jobs(n_jobs))(
         delayed(_fit_and_score)(estimator, X, y, train, test, scorer, {param_name: v}, True)
         for v in values
         for train, test in splits

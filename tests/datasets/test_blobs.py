@@ -64,6 +64,11 @@ def test_blobs_same_seed_same_bits_and_no_shuffle_order():
     (dict(center_box=(0.0,)), ValueError, "center_box"),  # was "not enough values to unpack"
     (dict(center_box=(0.0, np.nan)), ValueError, "center_box"),
     (dict(random_state="x"), TypeError, "random_state"),
+    (dict(n_samples=True), TypeError, "n_samples"),
+    (dict(centers=True), TypeError, "centers"),
+    (dict(cluster_std=True), TypeError, "cluster_std"),
+    (dict(n_features=np.nan), TypeError, "n_features"),
+    (dict(n_samples=10**10, n_features=100), ValueError, "make_blobs.* needs 7.35 TiB"),  # 1e10 x (100 + 1) x 8 B
 ])
 def test_blobs_bad_input_names_the_argument(kwargs, exc, word):
     with pytest.raises(exc, match=word):
@@ -76,3 +81,17 @@ def test_blobs_positional_order_follows_the_issue():
     b = make_blobs(50, centers=3, cluster_std=0.5, random_state=4)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_blobs_result_is_a_bunch_that_unpacks_as_before():
+    res = make_blobs(40, centers=[[0.0, 0.0], [5.0, 5.0]], cluster_std=[0.5, 1.0], random_state=3)
+    assert res.X.shape == (40, 2) and np.array_equal(res.centers, [[0, 0], [5, 5]])
+    np.testing.assert_array_equal(res.cluster_std, [0.5, 1.0])
+    X, y = res
+    assert X is res.X and y is res.y
+    X, y, c = make_blobs(40, centers=[[0.0, 0.0], [5.0, 5.0]], cluster_std=[0.5, 1.0], random_state=3,
+                         return_centers=True)
+    assert np.array_equal(X, res.X) and c is not None and np.array_equal(c, res.centers)
+    X2, y2 = make_blobs(40, centers=[[0.0, 0.0], [5.0, 5.0]], cluster_std=[0.5, 1.0], random_state=3,
+                        return_X_y=True)
+    assert type(X2) is np.ndarray and np.array_equal(X2, res.X) and np.array_equal(y2, res.y)

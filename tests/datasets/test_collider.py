@@ -130,6 +130,10 @@ def test_same_seed_same_events():
     (dict(pt_resolution=-0.1), "pt_resolution"),
     (dict(pt_min=500.0), "pt_min"),
     (dict(random_state="seed"), "random_state"),
+    (dict(n_signal=True), "n_signal"),
+    (dict(width=True), "width"),
+    (dict(mass_range=(60.0, np.inf)), "mass_range"),
+    (dict(n_signal=10**10), "collider_events.* needs"),
 ])
 def test_collider_bad_input_names_the_argument(kwargs, word):
     with pytest.raises((ValueError, TypeError), match=word):
@@ -184,3 +188,9 @@ def test_very_forward_pairs_decay_with_their_generated_mass():
     np.testing.assert_allclose(p1 + p2, P, rtol=1e-12)
     with pytest.raises(ValueError, match="mass"):
         two_body_decay(P, M_MUON, mass=np.array([M, M]))
+
+
+def test_return_X_y_gives_the_bunch_arrays():
+    ev = collider_events(200, 100, random_state=4)
+    X, y = collider_events(200, 100, random_state=4, return_X_y=True)
+    assert np.array_equal(X, ev.X) and np.array_equal(y, ev.y) and y.sum() == 200

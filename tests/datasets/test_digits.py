@@ -56,6 +56,7 @@ def test_load_digits_rejects_bad_n_class(n_class, exc):
 def test_bunch_keys_are_attributes():
     res = load_digits()
     assert res["data"] is res.data and "images" in dir(res)
+    assert res.X is res.data and res.y is res.target  # X, y as every generator; data, target as scikit-learn
     res.extra = 1
     assert res["extra"] == 1
     with pytest.raises(AttributeError, match="nope"):

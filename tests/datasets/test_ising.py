@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from physml.datasets import _cache, ising
-from physml.datasets import _ising_kernels as K
+from physml.datasets import _cache
+from physml.datasets.ising import _kernels as K
+from physml.datasets.ising import sampling
 from physml.datasets.ising import (
     T_c,
     autocorrelation_time,
@@ -82,11 +83,22 @@ def test_phases_and_labels_follow_mehta():
     assert ising_phase(2.25) == "critical" and ising_phase_labels(2.25) == 1
 
 
-@pytest.mark.parametrize("bad", [0.0, -1.0, np.inf, np.nan])
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.inf, np.nan, [1.0, 0.0], [2.0, np.nan]])
 def test_exact_results_reject_bad_temperatures(bad):
     for f in (onsager_energy, onsager_magnetisation, ising_phase, ising_phase_labels):
-        with pytest.raises(ValueError, match="T must be finite"):
+        with pytest.raises(ValueError, match="^T must be"):
             f(bad)
+
+
+@pytest.mark.parametrize("bad", [True, np.bool_(True), [2.0, True], np.array([True, False]), 1j, [1.0, 2j],
+                                 "2.0", np.array(["2.0"]), np.array([1], dtype="timedelta64[s]")])
+def test_temperatures_must_be_real_numbers_not_bools(bad):
+    # issue 9 item 6: True is not a temperature (it used to be read as T = 1)
+    for f in (onsager_energy, ising_phase_labels):
+        with pytest.raises(TypeError, match="^T must be"):
+            f(bad)
+    with pytest.raises(TypeError, match="^temperatures must be"):
+        ising_configurations(L=4, temperatures=bad, n_per_temperature=2, cache=False)
 
 
 # ---------------------------------------------------------------------------
@@ -169,7 +181,7 @@ def test_kernel_samples_boltzmann_distribution_on_small_lattices(sampler, L):
     # L = 2 has configurations where every flip costs zero energy: accepting those with probability 1
     # would cycle deterministically; Wolff sweeps that stop on a flip count would favour large clusters
     T = 2.5
-    chain = ising._CHAINS[sampler](L, T, np.random.default_rng(1), "random")
+    chain = sampling._CHAINS[sampler](L, T, np.random.default_rng(1), "random")
     chain.run(20, 1)
     n = 60_000
     X = np.empty((n, L * L), dtype=np.int8)
@@ -203,8 +215,8 @@ def _mean_and_error(E):
 def test_kernels_and_references_reproduce_exact_4x4_energy():
     L, T = 4, 2.5
     exact = exact_enumeration(L, T)["E"]
-    E_metro = ising._MetropolisChain(L, T, np.random.default_rng(3), "random").run(20_000, 1, n_meas=64)[0]
-    E_wolff = ising._WolffChain(L, T, np.random.default_rng(4), "random").run(400_000, 1)[0]
+    E_metro = sampling._MetropolisChain(L, T, np.random.default_rng(3), "random").run(20_000, 1, n_meas=64)[0]
+    E_wolff = sampling._WolffChain(L, T, np.random.default_rng(4), "random").run(400_000, 1)[0]
     rng = np.random.default_rng(5)
     s = np.ones((L, L), dtype=np.int8)
     E_ref = np.empty(5000)
@@ -234,7 +246,7 @@ def test_ising_configurations_4x4_energy_matches_enumeration():
 
 def _run_kernels(K_sweeps, K_clusters, L, seed):
     rng = np.random.default_rng(seed)
-    S = ising._random_u64(rng, (L, L))
+    S = sampling._random_u64(rng, (L, L))
     ip, im = (np.arange(L) + 1) % L, (np.arange(L) - 1) % L
     D = [K.digit_masks(p) for p in (K.Q0, math.exp(-4 / 2.3), math.exp(-8 / 2.3))]
     state = np.array([42], np.uint64)
@@ -265,7 +277,7 @@ def test_compiled_kernels_match_their_python_source_bit_for_bit(monkeypatch):
 
 def test_multispin_measure_and_unpack_agree_with_numpy_observables(rng):
     L = 6
-    S = ising._random_u64(rng, (L, L))
+    S = sampling._random_u64(rng, (L, L))
     E, M = np.zeros(64), np.zeros(64)
     K.msc_measure(S, (np.arange(L) + 1) % L, 64, E, M)
     X = np.empty((64, L * L), np.int8)
@@ -415,7 +427,7 @@ def test_cache_is_written_read_back_and_regenerated_when_corrupt(tmp_path, monke
     def fail(*args, **kwargs):
         raise AssertionError("cache miss")
 
-    monkeypatch.setattr(ising, "_generate", fail)
+    monkeypatch.setattr(sampling, "_generate", fail)
     X2, T2, info2 = ising_configurations(**kw)
     assert np.array_equal(X, X2) and np.array_equal(T, T2)
     assert list(info2["sampler"]) == list(info["sampler"]) and np.array_equal(info2["thin"], info["thin"])
@@ -485,13 +497,13 @@ def test_cache_module_round_trip_and_key(tmp_path):
 def test_burn_in_and_thinning_are_really_applied(monkeypatch):
     # count the sweeps each chain actually runs before its first stored sample and between samples
     runs = []
-    original = ising._MetropolisChain.run
+    original = sampling._MetropolisChain.run
 
     def run(self, n_records, sweeps_per_record, n_meas=0, X=None):
         runs.append((n_records * sweeps_per_record, sweeps_per_record, X is not None))
         return original(self, n_records, sweeps_per_record, n_meas, X)
 
-    monkeypatch.setattr(ising._MetropolisChain, "run", run)
+    monkeypatch.setattr(sampling._MetropolisChain, "run", run)
     kw = dict(L=16, temperatures=[2.75], n_per_temperature=4096, random_state=1, cache=False, return_info=True)
     X, T, info = ising_configurations(**kw)
     (stored,) = [r for r in runs if r[2]]
@@ -534,11 +546,50 @@ def test_unwritable_cache_warns_and_still_returns_the_data(tmp_path, monkeypatch
     assert np.array_equal(X, X_ref) and np.array_equal(T, T_ref)
 
 
-def test_signature_follows_the_issue():
-    # issue 5: ising_configurations(L=40, temperatures=..., n_per_temperature=..., burn_in=None, thin=None,
-    # random_state=None, cache=True, n_jobs=1); extra options come after these
-    import inspect
+def test_positional_arguments_keep_their_meaning():
+    # issue 5's order L, temperatures, n_per_temperature, burn_in, thin, random_state, cache, n_jobs
+    a = ising_configurations(8, [1.0, 3.0], 6, 20, 2, 5, False, 1)
+    b = ising_configurations(L=8, temperatures=[1.0, 3.0], n_per_temperature=6, burn_in=20, thin=2, random_state=5,
+                             cache=False, n_jobs=1)
+    assert np.array_equal(a.X, b.X) and list(a.info["burn_in"]) == [20, 20] and list(a.info["thin"]) == [2, 2]
 
-    names = list(inspect.signature(ising_configurations).parameters)
-    assert names[:8] == ["L", "temperatures", "n_per_temperature", "burn_in", "thin", "random_state", "cache",
-                         "n_jobs"]
+
+def test_result_is_a_bunch_with_phase_labels_and_unpacks_as_before():
+    kw = dict(L=8, temperatures=[1.0, 2.25, 3.0], n_per_temperature=10, random_state=2, cache=False)
+    res = ising_configurations(**kw)
+    assert res.X.shape == (30, 64) and np.array_equal(res.T, np.repeat([1.0, 2.25, 3.0], 10))
+    assert np.array_equal(res.y, (res.T < T_c).astype(int)) and res.y.dtype == np.int64  # 2.25 < T_c: ordered
+    assert np.array_equal(res.y, ising_phase_labels(res.T))
+    X, T = res  # the tuple of before the Bunch
+    assert X is res.X and T is res.T and res[0] is res.X and res[-1] is res.T
+    X2, T2, info = ising_configurations(**kw, return_info=True)
+    assert np.array_equal(X2, X) and list(info["sampler"]) == list(res.info["sampler"])
+    X3, T3, y3 = ising_configurations(**kw, return_X_y=True)
+    assert np.array_equal(X3, X) and np.array_equal(T3, T) and np.array_equal(y3, res.y)
+
+
+def test_cached_result_is_the_fresh_result():
+    kw = dict(L=8, temperatures=[1.5, 2.5], n_per_temperature=20, random_state=4)
+    fresh = ising_configurations(**kw)  # computed, written
+    again = ising_configurations(**kw)  # read back
+    ref = ising_configurations(**kw, cache=False)
+    assert np.array_equal(fresh.X, ref.X) and np.array_equal(again.X, ref.X) and again.X.dtype == np.int8
+    assert np.array_equal(again.info["tau_E"], ref.info["tau_E"])
+
+
+@pytest.mark.parametrize("kwargs,figure", [
+    (dict(L=40, n_per_temperature=10**9), "needs 1.65 TiB"),
+    (dict(L=10**6, n_per_temperature=1), "needs"),
+])
+def test_requests_that_cannot_fit_are_refused_before_allocating(kwargs, figure):
+    # issue 9 item 5: 1e9 x (1600 int8 spins + 200 packed bytes + T and y in float64/int64) = 1.8e12 B: refused
+    with pytest.raises(ValueError, match=figure):
+        ising_configurations(**kwargs, temperatures=[1.0], cache=False)
+    with pytest.raises(ValueError, match="ising_chain.*needs"):
+        ising_chain(8, 2.0, 10**12)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
+def test_n_jobs_must_be_a_non_zero_integer(n_jobs):
+    with pytest.raises((ValueError, TypeError), match="n_jobs"):
+        ising_configurations(L=4, temperatures=[2.0], n_per_temperature=2, n_jobs=n_jobs, cache=False)

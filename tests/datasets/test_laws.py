@@ -69,8 +69,25 @@ def test_generator_stream_advances():
         ({"x_range": (1.0, 0.0)}, ValueError, "x_range"),
         ({"x_range": 5}, ValueError, "x_range"),
         ({"random_state": "seed"}, TypeError, "random_state"),
+        ({"n": True}, TypeError, "n must be"),
+        ({"sigma": False}, TypeError, "sigma must be"),
+        ({"x_range": (0.0, np.inf)}, ValueError, "x_range"),
+        ({"n": 10**11}, ValueError, "noisy_law\\(n=100000000000\\) needs 2.91 TiB"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         noisy_law(**kwargs)
+
+
+@pytest.mark.parametrize("law", ["linear", "poly10"])
+def test_result_is_a_bunch_holding_the_law_and_the_noise(law):
+    res = noisy_law(law, n=2000, sigma=0.25, random_state=7)
+    assert res.X.shape == res.y.shape == res.y_true.shape == (2000,)
+    np.testing.assert_allclose(res.y_true, LAWS[law](res.X), rtol=0, atol=0)
+    noise = res.y - res.y_true
+    assert abs(noise.mean()) < 4 * 0.25 / np.sqrt(2000) and noise.std() == pytest.approx(0.25, rel=0.05)
+    x, y = res  # unpacks as the tuple of before the Bunch
+    assert x is res.X and y is res.y
+    X2, y2 = noisy_law(law, n=2000, sigma=0.25, random_state=7, return_X_y=True)
+    assert np.array_equal(X2, res.X) and np.array_equal(y2, res.y)

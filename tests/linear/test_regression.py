@@ -9,6 +9,7 @@ from physml.base import NotFittedError, clone
 from physml.datasets import noisy_law
 from physml.datasets.laws import LAW_COEFFICIENTS
 from physml.linear import LinearRegression, PolynomialRegression, Ridge
+from physml.linear import _solvers
 from physml.linear import regression as reg
 
 
@@ -87,16 +88,16 @@ def test_tsqr_blocks_equal_one_qr(monkeypatch, rng):
     X = rng.normal(size=(5000, 4))
     y = X @ np.array([1.0, -2.0, 0.5, 3.0]) + rng.normal(size=5000)
     whole = LinearRegression().fit(X, y)
-    monkeypatch.setattr(reg, "_BLOCK_BYTES", 8 * 5 * 300)  # 300-row blocks: 17 of them
-    assert reg._block_rows(5) == 300
+    monkeypatch.setattr(_solvers, "_BLOCK_BYTES", 8 * 5 * 300)  # 300-row blocks: 17 of them
+    assert _solvers._block_rows(5) == 300
     blocked = LinearRegression().fit(X, y)
     np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-12)
     np.testing.assert_allclose(blocked.intercept_, whole.intercept_, rtol=1e-12)
-    monkeypatch.setattr(reg, "_MAX_STACK", 3)  # reduce the stacked R factors every 3 blocks
+    monkeypatch.setattr(_solvers, "_MAX_STACK", 3)  # reduce the stacked R factors every 3 blocks
     stacked = LinearRegression().fit(X, y)
     np.testing.assert_allclose(stacked.coef_, whole.coef_, rtol=1e-12)
     # and the blocked R reproduces A^T A
-    R = reg._tsqr_r(lambda s, e: np.asfortranarray(X[s:e]), len(X), 4)
+    R = _solvers._tsqr_r(lambda s, e: np.asfortranarray(X[s:e]), len(X), 4)
     np.testing.assert_allclose(R.T @ R, X.T @ X, rtol=1e-11)
 
 
@@ -252,7 +253,7 @@ def test_polynomial_blocked_fit_equals_one_block(monkeypatch, rng):
     x = rng.uniform(size=4000)
     y = np.exp(x) + rng.normal(scale=0.01, size=4000)
     whole = PolynomialRegression(degree=6, alpha=0.01).fit(x, y)
-    monkeypatch.setattr(reg, "_BLOCK_BYTES", 8 * 8 * 256)
+    monkeypatch.setattr(_solvers, "_BLOCK_BYTES", 8 * 8 * 256)
     blocked = PolynomialRegression(degree=6, alpha=0.01).fit(x, y)
     np.testing.assert_allclose(blocked.scaled_coef_, whole.scaled_coef_, rtol=1e-11, atol=1e-13)
 
@@ -436,3 +437,103 @@ def test_ridge_auto_solver_falls_back_to_qr_when_ill_conditioned(rng):
 def test_ridge_rejects_unknown_solver(rng, solver):
     with pytest.raises(ValueError, match="solver must be"):
         Ridge(solver=solver).fit(rng.normal(size=(10, 2)), rng.normal(size=10))
+
+
+# ---------------------------------------------------------------------------- extreme but finite data (issue 9)
+
+
+def _line_data(rng, n=50):
+    X = rng.normal(size=(n, 3))
+    return X, X @ np.array([1.0, 2.0, 3.0]) + 1.0
+
+
+@pytest.mark.parametrize("solver", ["ols", "auto", "tsqr", "cholesky"])
+@pytest.mark.parametrize("x_scale, y_scale", [(1.0, 1e300), (1.5e308 / 5, 1.0), (1e300, 1e300), (1e-300, 1e-300),
+                                              (1.0, 1e-320)])
+def test_huge_or_tiny_data_give_the_scaled_answer_not_inf_or_nan(solver, x_scale, y_scale, rng):
+    # the answer scales exactly: theta(X s_x, y s_y; alpha s_x^2) = theta(X, y; alpha) s_y / s_x
+    X, y = _line_data(rng)
+    if solver == "ols":
+        make, ref = LinearRegression, LinearRegression().fit(X, y)
+    else:
+        alpha = 0.5 * x_scale**2 if x_scale < 1e150 else 0.0
+        make = lambda: Ridge(alpha=alpha, solver=solver)  # noqa: E731
+        ref = Ridge(alpha=0.5 if alpha else 0.0, solver="tsqr").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        model = make().fit(X * x_scale, y * y_scale)
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_)
+    rtol = 2e-3 if y_scale < 1e-300 else 1e-9  # y * 1e-320 is subnormal: ~11 bits left
+    np.testing.assert_allclose(model.coef_ / y_scale * x_scale, ref.coef_, rtol=rtol)
+    np.testing.assert_allclose(model.intercept_ / y_scale, ref.intercept_, rtol=rtol)
+
+
+def test_subnormal_x_still_fits_to_the_precision_it_holds(rng):
+    X, y = _line_data(rng)
+    model = LinearRegression().fit(X * 1e-320, y * 1e-300)
+    # 1e-320 keeps ~13 bits: the coefficients are right to that precision, and finite
+    np.testing.assert_allclose(model.coef_ * 1e-20, [1.0, 2.0, 3.0], rtol=1e-3)
+
+
+def test_coefficients_beyond_float64_raise_a_value_error_saying_why(rng):
+    X, y = _line_data(rng)
+    with pytest.raises(ValueError, match="exceed the float64 range"):
+        LinearRegression().fit(X * 1e-300, y * 1e300)  # slope ~ 1e600
+
+
+def test_ridge_penalty_beyond_float64_raises(rng):
+    X, y = _line_data(rng)
+    with pytest.raises(ValueError, match="penalty would be infinite"):
+        Ridge(alpha=1.0).fit(X * 1e-320, y)
+
+
+def test_ridge_cholesky_raises_its_value_error_and_auto_falls_back_when_factorisation_fails(rng, monkeypatch):
+    import scipy.linalg
+
+    from physml.linear import _solvers
+
+    X, y = _line_data(rng)
+    expected = Ridge(alpha=1.0, solver="tsqr").fit(X, y).coef_
+
+    def fail(*args, **kwargs):
+        raise scipy.linalg.LinAlgError("not positive definite")
+
+    monkeypatch.setattr(_solvers, "cho_factor", fail)
+    with pytest.raises(ValueError, match="solver='cholesky'"):
+        Ridge(alpha=1.0, solver="cholesky").fit(X, y)
+    auto = Ridge(alpha=1.0).fit(X, y)
+    assert auto.solver_ == "tsqr"
+    np.testing.assert_allclose(auto.coef_, expected, rtol=1e-12)
+    monkeypatch.setattr(np.linalg, "eigvalsh", fail)
+    assert Ridge(alpha=1.0).fit(X, y).solver_ == "tsqr"
+
+
+def test_polynomial_on_a_range_whose_width_overflows_is_not_constant():
+    # x in [-1.5e308, 1.5e308]: x_max - x_min overflows; the fit must still follow y = x / 1e308
+    x = np.linspace(-0.75e308, 0.75e308, 21) * 2
+    model = PolynomialRegression(degree=1).fit(x, x / 1e308)
+    np.testing.assert_allclose(model.predict(x), x / 1e308, rtol=1e-12, atol=1e-12)
+
+
+def test_polynomial_on_huge_y_and_tiny_x(rng):
+    x = np.linspace(0, 1, 30)
+    model = PolynomialRegression(degree=2).fit(x, 1e308 * ((1 + x**2) / 2))
+    np.testing.assert_allclose(model.predict(x) / 1e308, (1 + x**2) / 2, rtol=1e-12)
+    with pytest.warns(RuntimeWarning, match="coef_ .* overflows"):  # coef_ in powers of x ~ 1e600: documented
+        tiny = PolynomialRegression(degree=2).fit(x * 1e-300, 1 + x**2)
+    np.testing.assert_allclose(tiny.predict(x * 1e-300), 1 + x**2, rtol=1e-12)
+
+
+def test_polynomial_accepts_a_pandas_series():
+    pd = pytest.importorskip("pandas")
+    x = np.linspace(0, 1, 10)
+    model = PolynomialRegression(degree=2).fit(pd.Series(x), pd.Series(1 + 2 * x - 3 * x**2))
+    np.testing.assert_allclose(model.coef_, [1.0, 2.0, -3.0], atol=1e-12)
+    np.testing.assert_allclose(model.predict(pd.Series(x)), 1 + 2 * x - 3 * x**2, atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [np.inf, True])
+def test_ridge_refuses_inf_and_bool_alpha(alpha, rng):
+    X, y = _line_data(rng)
+    with pytest.raises((ValueError, TypeError), match="alpha"):
+        Ridge(alpha=alpha).fit(X, y)

@@ -26,7 +26,7 @@ def _input_gradient_error(layer, x, rng):
     """E = sum(w * layer(x)) for random w: compare backward(w) with finite differences in x."""
     w = rng.normal(size=layer.forward(x).shape)
 
-    def E():
+    def E(_=None):
         return float(np.sum(w * layer.forward(x)))
 
     E()
@@ -49,7 +49,7 @@ def test_dense_backward_matches_finite_differences(input_grad, rng):
     x = rng.normal(size=(6, 4))
     w = rng.normal(size=(6, 3))
 
-    def E():
+    def E(_=None):
         return float(np.sum(w * layer.forward(x)))
 
     E()
@@ -122,7 +122,7 @@ def test_network_input_grad_only_where_needed(rng):
     net.set_input_grad(True)
     w = rng.normal(size=(5, 1))
 
-    def E():
+    def E(_=None):
         return float(np.sum(w * net.forward(X)))
 
     E()
@@ -149,7 +149,7 @@ def test_dropout_gradient_with_fixed_mask(rng):
     x = rng.normal(size=(6, 4))
     w = rng.normal(size=(6, 4))
 
-    def E():
+    def E(_=None):
         layer.rng = np.random.default_rng(3)
         return float(np.sum(w * layer.forward(x, training=True)))
 

@@ -9,7 +9,7 @@ from physml.nn import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, MSELoss,
 def _gradient_error(loss, pred, target):
     loss.forward(pred, target)
     analytic = np.array(loss.backward())
-    return relative_error(analytic, numerical_gradient(lambda: loss.forward(pred, target), pred))
+    return relative_error(analytic, numerical_gradient(lambda _: loss.forward(pred, target), pred))
 
 
 def test_mse_value_and_gradient(rng):

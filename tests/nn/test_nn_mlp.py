@@ -95,11 +95,13 @@ def test_look_back_keeps_best_validation_epoch(rng):
 
 
 def _validation_part(est, X, y, rng_seed):
+    # the MLP holds out round(validation_fraction n) samples drawn by model_selection.train_test_split
     from physml.base import check_random_state
-    from physml.nn.training import validation_split
+    from physml.model_selection import train_test_split
 
     rng = check_random_state(rng_seed)
-    _, va = validation_split(len(X), est.validation_fraction, rng)
+    _, va = train_test_split(np.arange(len(X)), test_size=round(est.validation_fraction * len(X)),
+                             random_state=rng)
     return X[va], y[va]
 
 
@@ -269,3 +271,129 @@ def test_binary_predict_proba_keeps_tiny_probabilities_of_both_classes(rng):
     P = clf.predict_proba(X[:3])
     np.testing.assert_allclose(P[:, 0], np.exp(-50.0), rtol=1e-12)
     np.testing.assert_allclose(P.sum(1), 1.0, rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------- reliability (issue 9)
+
+
+def _xor(rng, n=200):
+    X = rng.normal(size=(n, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def test_float32_model_refuses_x_beyond_float32_naming_x(rng):
+    X, y = _xor(rng)
+    with pytest.raises(ValueError, match="X holds values beyond the float32 range"):
+        MLPClassifier((4,), max_epochs=1, random_state=0).fit(X * 1e39, y)
+    with pytest.raises(ValueError, match="X holds non-zero values that flush to 0 in float32"):
+        MLPClassifier((4,), max_epochs=1, random_state=0).fit(X * 1e-50, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((4,), max_epochs=2, random_state=0).fit(X, y)
+        MLPClassifier((4,), max_epochs=2, random_state=0, dtype="float64").fit(X * 1e39, y)  # float64 is fine
+    with pytest.raises(ValueError, match="X holds values beyond the float32 range"):
+        clf.predict(X * 1e39)
+
+
+def test_nan_output_is_never_mapped_to_a_class_label(rng):
+    X, y = _xor(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((4,), max_epochs=2, random_state=0).fit(X, y)
+    huge = np.full((3, 2), 3e38)  # in float32's range, but the products inside the network overflow
+    huge[0] = 0.0
+    for method in (clf.predict, clf.predict_proba):
+        with pytest.raises(ValueError, match="output is NaN or infinite for 2 of 3 samples"):
+            method(huge)
+
+
+def test_absurd_hidden_layer_sizes_are_refused_with_the_memory_figure(rng):
+    X, y = _xor(rng)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(1000000000000,\)\) on 2 features needs .* TiB"):
+        MLPClassifier(hidden_layer_sizes=(10**12,)).fit(X, y)
+
+
+def test_unfitted_mlp_saves_and_loads(tmp_path):
+    import physml.io as pio
+
+    model = MLPClassifier((7, 3), learning_rate=0.05)
+    loaded = pio.load(pio.save(model, tmp_path / "m.npz"))
+    assert loaded.get_params() == model.get_params() and not hasattr(loaded, "network_")
+
+
+def test_saved_file_whose_params_disagree_with_its_arrays_is_refused_before_building(tmp_path, rng):
+    import json
+
+    import physml.io as pio
+
+    X, y = _xor(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        path = pio.save(MLPClassifier((4,), max_epochs=2, random_state=0).fit(X, y), tmp_path / "m.npz")
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    meta = json.loads(entries["__meta__"].tobytes())
+    meta["model"]["params"]["hidden_layer_sizes"] = {"__tuple__": [10**12]}
+    import hashlib
+
+    raw = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    entries["__meta__"] = raw
+    entries["__meta_sha256__"] = np.frombuffer(hashlib.sha256(raw.tobytes()).hexdigest().encode(), np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **entries)
+    with pytest.raises(ValueError, match="do not follow n_features_in_=2 and hidden_layer_sizes"):
+        pio.load(path)
+
+
+def test_validation_part_is_stratified_by_class(rng):
+    # 50/30/20 classes, 20 % held out: 10/6/4 in the validation part (model_selection's splitter)
+    X = rng.normal(size=(100, 2))
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    clf = MLPClassifier((4,), max_epochs=1, validation_fraction=0.2, random_state=0)
+    seen = {}
+    original = clf._split
+
+    def spy(n, rng_, stratify):
+        tr, va = original(n, rng_, stratify)
+        seen["va"] = va
+        return tr, va
+
+    clf._split = spy
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert np.bincount(y[seen["va"]]).tolist() == [10, 6, 4]
+
+
+def test_tiny_data_keeps_a_training_sample():
+    clf = MLPRegressor((2,), max_epochs=1, validation_fraction=0.5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit([[1.0]], [2.0])
+    assert clf.history_["val_loss"] == []
+
+
+def test_fitted_network_holds_no_batch_caches(rng):
+    X, y = _xor(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((8,), max_epochs=2, dropout=0.2, random_state=0).fit(X, y)
+    clf.predict(X)
+    for layer in clf.network_.layers:
+        assert layer._buffers == {} and all(getattr(layer, a) is None for a in layer._cached)
+
+
+def test_build_mlp_draws_layer_after_layer_from_one_generator():
+    from physml.nn import Dense, build_mlp
+
+    net = build_mlp(3, (5, 4), 2, activation="tanh", init="he_uniform", dtype=np.float64,
+                    random_state=np.random.default_rng(7))
+    rng = np.random.default_rng(7)  # the same draws by hand: hidden layers He, the output layer Glorot
+    ref = [Dense(3, 5, init="he_uniform", random_state=rng, dtype=np.float64),
+           Dense(5, 4, init="he_uniform", random_state=rng, dtype=np.float64),
+           Dense(4, 2, init="glorot_uniform", random_state=rng, dtype=np.float64)]
+    assert [type(layer).__name__ for layer in net.layers] == ["Dense", "Tanh", "Dense", "Tanh", "Dense"]
+    for layer, r in zip(net.layers[::2], ref):
+        np.testing.assert_array_equal(layer.W, r.W)
+    with_dropout = build_mlp(3, (5,), 1, dropout=0.5, random_state=0)
+    assert [type(layer).__name__ for layer in with_dropout.layers] == ["Dense", "ReLU", "Dropout", "Dense"]

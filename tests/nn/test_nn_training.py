@@ -8,7 +8,6 @@ import pytest
 
 from physml.base import ConvergenceWarning
 from physml.nn import CrossEntropy, Dense, MSELoss, ReLU, Sequential, Tanh, train
-from physml.nn.training import validation_split
 from physml.optim import Adam, GradientDescent
 
 
@@ -57,18 +56,6 @@ def test_train_cost_is_the_sample_weighted_mean_of_batch_costs(rng):
         warnings.simplefilter("ignore", ConvergenceWarning)
         h = train(net, MSELoss(), X, Y, optimizer=GradientDescent(lr), batch_size=4, max_epochs=1)
     assert h["train_loss"][0] == pytest.approx(E_full, rel=1e-12)
-
-
-def test_stratified_validation_split_keeps_class_proportions():
-    y = np.repeat([0, 1, 2], [50, 30, 20])
-    tr, va = validation_split(100, 0.2, np.random.default_rng(0), stratify=y)
-    assert np.bincount(y[va]).tolist() == [10, 6, 4]
-    assert np.intersect1d(tr, va).size == 0 and np.union1d(tr, va).size == 100
-
-
-def test_validation_split_of_tiny_data_keeps_a_training_sample():
-    tr, va = validation_split(1, 0.5, np.random.default_rng(0))
-    assert tr.size == 1 and va.size == 0
 
 
 def test_thread_counts_restored_after_training(rng):
@@ -139,3 +126,38 @@ def test_train_accepts_lists_and_casts_to_the_network_dtype(rng):
         hb = train(b, MSELoss(), X.astype(np.float32), Y.astype(np.float32), optimizer=Adam(), max_epochs=2,
                    random_state=0)
     assert ha["train_loss"] == hb["train_loss"]
+
+
+def test_train_speaks_of_lr_and_the_estimator_of_learning_rate(rng):
+    from physml.nn import MLPRegressor
+
+    X, Y = rng.normal(size=(50, 3)), 1e3 * rng.normal(size=(50, 2))
+    with pytest.warns(ConvergenceWarning, match="Try a lower lr,"):
+        train(_net(), MSELoss(), X, Y, optimizer=GradientDescent(1e308), batch_size=50, max_epochs=2)
+    with pytest.warns(ConvergenceWarning, match="Try a lower learning_rate,"):
+        MLPRegressor((4,), optimizer="sgd", learning_rate=1e308, batch_size=50, max_epochs=2,
+                     validation_fraction=0.0, dtype="float64", random_state=0).fit(X, Y)
+
+
+def test_train_validates_once_and_the_loop_never_again(rng, monkeypatch):
+    # the driver takes checked values: check_scalar runs for train's arguments only, not per batch or epoch
+    import physml.nn.training as training
+
+    calls = []
+    original = training.check_scalar
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(training, "check_scalar", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        train(_net(), MSELoss(), rng.normal(size=(64, 3)), rng.normal(size=(64, 2)), optimizer=Adam(),
+              batch_size=8, max_epochs=5)
+    assert sorted(calls) == ["alpha", "batch_size", "max_epochs"]
+
+
+def test_train_refuses_x_beyond_the_network_dtype_naming_x():
+    with pytest.raises(ValueError, match="X holds values beyond the float32 range"):
+        train(_net(np.float32), MSELoss(), np.full((4, 3), 1e39), np.zeros((4, 2)), optimizer=Adam(), max_epochs=1)

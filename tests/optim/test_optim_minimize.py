@@ -134,17 +134,25 @@ def test_bad_arguments_raise():
         minimize(rosen, X0, method=Adam(0.1), lr=0.2)
 
 
-def test_central_differences_perturbs_the_array_in_place_and_restores_it():
-    from physml.optim import central_differences
+def test_an_optimizer_instance_is_copied_not_mutated_as_by_get_optimizer():
+    from physml.optim import get_optimizer
 
-    rng = np.random.default_rng(0)
-    W = rng.normal(size=(3, 4))
-    holder = {"W": W}                       # f reads W through another object, as a layer's loss does
-    f = lambda: float(np.sum(np.sin(holder["W"])))  # noqa: E731
-    before = W.copy()
-    g = central_differences(f, W)
-    np.testing.assert_allclose(g, np.cos(before), rtol=1e-9)
-    assert np.array_equal(W, before)        # bit-identical after the loop
-    np.testing.assert_allclose(central_differences(f, W, step=1e-4), np.cos(before), rtol=1e-7)
-    with pytest.raises(ValueError, match="contiguous"):
-        central_differences(f, W[:, :3])
+    opt = Adam(lr=0.05)
+    minimize(rosen, X0, grad=rosen_der, method=opt, max_iter=20)
+    assert opt.t == 0 and opt.state == {}  # the caller's object is untouched
+    assert get_optimizer(opt) is not opt and get_optimizer(opt).get_params() == opt.get_params()
+
+
+def test_registry_defaults_are_the_class_defaults():
+    from physml.optim import Momentum, RMSprop, get_optimizer
+
+    assert get_optimizer("adam").lr == Adam().lr == 1e-3
+    assert get_optimizer("rmsprop").get_params() == RMSprop().get_params()
+    assert get_optimizer("nesterov").get_params() == Momentum(nesterov=True).get_params()
+    assert get_optimizer("momentum", lr=0.3).lr == 0.3
+    with pytest.raises(ValueError, match="Newton needs a Hessian"):
+        from physml.optim import Newton
+
+        get_optimizer(Newton())
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        get_optimizer("newton")

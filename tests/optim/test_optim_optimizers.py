@@ -388,3 +388,24 @@ def test_newton_rejects_a_non_finite_hessian_naming_it():
     with pytest.raises(ValueError, match=r"hessians\[0\]"):
         Newton().step([x], [np.ones(2)], [np.array([[1.0, np.nan], [np.nan, 1.0]])])
     assert np.array_equal(x, np.zeros(2))
+
+
+def test_shapes_are_checked_once_per_parameter_set_not_per_step(monkeypatch):
+    from physml.optim import Adam as _Adam
+
+    opt = _Adam(lr=0.1)
+    params, grads = [np.ones(3), np.ones((2, 2))], [np.ones(3), np.ones((2, 2))]
+    calls = []
+    original = _Adam._check_new_pairs
+
+    def counting(self, p, g):
+        calls.append(1)
+        return original(self, p, g)
+
+    monkeypatch.setattr(_Adam, "_check_new_pairs", counting)
+    for _ in range(5):
+        opt.step(params, grads)
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match="grads\\[1\\] has shape"):
+        opt.step(params, [np.ones(3), np.ones(4)])  # a new set is checked again
+    assert len(calls) == 2

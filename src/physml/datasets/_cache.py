@@ -1,14 +1,20 @@
 r"""A small on-disk cache of generated arrays: keyed, atomic, checksummed.
 
 Files live in ``$PHYSML_CACHE`` if set, else ``$XDG_CACHE_HOME/physml``, else
-``~/.cache/physml``. An entry is one ``.npz`` file holding the arrays, a JSON
-metadata string and a SHA-256 checksum of both; the file name is a hash of the
-entry's name, every parameter and the physml version, so a change of any of
-them is a new entry. Writes go to a temporary file in the same folder followed
-by :func:`os.replace`, so a crash never leaves half a file; a file that does not
-load or whose checksum does not match is reported with a :class:`CacheWarning`
-and regenerated; a cache folder that cannot be written is reported the same way and the
-computed data are returned uncached. Arrays are read with ``allow_pickle=False``.
+``~/.cache/physml``. An entry is one file of physml's container
+(:mod:`physml._files`, the format of :func:`physml.io.save`): the arrays, JSON
+metadata and SHA-256 checksums, written atomically. The file name is a hash of
+the entry's name, every parameter, the physml version and the container
+format, so a change of any of them is a new entry.
+
+A hit is trusted only after checks: the file is read header first (refused
+before allocating if it declares more than ``max_bytes``), its checksums must
+match, and the caller's ``validate(arrays, meta)`` (every array present, shapes
+consistent with the request) must pass. A file that fails any of them is
+reported with a :class:`CacheWarning` and regenerated; a cache folder that
+cannot be written is reported the same way and the computed data are returned
+uncached. Each write also removes the temporary files that writers killed
+mid-write (SIGKILL, power cut) left in the folder more than an hour ago.
 
 Usage::
 
@@ -22,10 +28,8 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
-
+from .._files import read_npz, sweep_temporary_files, write_npz
 from ..exceptions import CacheWarning, warn
-from ..io import atomic_savez
 
 __all__ = ["CacheWarning", "cache_dir", "cache_path", "cached", "load", "save"]
 
@@ -38,58 +42,67 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "physml"
 
 
+FORMAT = "physml-cache"
+FORMAT_VERSION = 2  # 1: the cache's own .npz layout (before it shared physml._files with physml.io)
+
+
 def cache_path(name: str, params: dict) -> Path:
     """The file of entry ``name`` with ``params`` (JSON-serialisable), including the physml version."""
     from .. import __version__
 
-    key = json.dumps({"name": name, "version": __version__, "params": params}, sort_keys=True)
+    key = json.dumps({"name": name, "version": __version__, "format": FORMAT_VERSION, "params": params},
+                     sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return cache_dir() / f"{name}-{digest}.npz"
 
 
-def _checksum(arrays: dict, meta_json: str) -> str:
-    h = hashlib.sha256(meta_json.encode())
-    for key in sorted(arrays):
-        a = np.ascontiguousarray(arrays[key])
-        h.update(f"{key}|{a.dtype.str}|{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
 def save(path: Path, arrays: dict, meta: dict) -> None:
-    """Write ``arrays`` and ``meta`` to ``path`` atomically, with their checksum."""
-    meta_json = json.dumps(meta, sort_keys=True)
-    payload = dict(arrays, __meta__=np.array(meta_json), __sha256__=np.array(_checksum(arrays, meta_json)))
-    atomic_savez(path, payload)
+    """Write ``arrays`` and ``meta`` to ``path`` atomically, with their checksums; sweep stale temporary files."""
+    write_npz(path, arrays, {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta})
+    sweep_temporary_files(Path(path).parent)
 
 
-def load(path: Path):
-    """Read an entry: ``(arrays, meta)``, or None if it is missing or corrupt (then with a warning)."""
+def load(path: Path, validate=None, max_bytes=None):
+    """Read an entry: ``(arrays, meta)``, or None if it is missing or fails a check (then with a warning).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    validate : callable or None
+        ``validate(arrays, meta)`` raises ``ValueError`` when the entry does not
+        answer the request (an array missing, a shape that disagrees).
+    max_bytes : int or None
+        Refuse (and regenerate) a file declaring more; None: 2 GiB or ``PHYSML_MAX_BYTES``.
+    """
     path = Path(path)
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files if k not in ("__meta__", "__sha256__")}
-            meta_json = str(f["__meta__"])
-            stored = str(f["__sha256__"])
-    except Exception as exc:  # any unreadable file is regenerated, whatever the reason
+        arrays, stored = read_npz(path, what="physml cache file", max_bytes=max_bytes)
+        if stored.get("format") != FORMAT or stored.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"not a cache entry of format {FORMAT} {FORMAT_VERSION}")
+        meta = stored.get("meta")
+        if validate is not None:
+            validate(arrays, meta)
+    except ValueError as exc:
+        reason = f"unreadable: {exc}" if "checksum" not in str(exc) else f"checksum mismatch: {exc}"
+    except OSError as exc:  # unreadable for the system (permissions, I/O error): regenerate as well
         reason = f"unreadable: {type(exc).__name__}: {exc}"
     else:
-        if _checksum(arrays, meta_json) == stored:
-            return arrays, json.loads(meta_json)
-        reason = "checksum mismatch"
+        return arrays, meta
     warn(f"physml cache file {path} is corrupt ({reason}); regenerating it.", CacheWarning)
     return None
 
 
-def cached(name: str, params: dict, compute):
+def cached(name: str, params: dict, compute, validate=None):
     """Return ``(arrays, meta)`` of entry (``name``, ``params``), computing and saving it if needed.
 
-    ``compute()`` must return ``(dict of arrays, JSON-serialisable dict)``.
+    ``compute()`` must return ``(dict of arrays, JSON-serialisable dict)``;
+    ``validate(arrays, meta)``, if given, checks a hit against the request and
+    raises ``ValueError`` when it does not answer it (the entry is then regenerated).
     """
     path = cache_path(name, params)
-    hit = load(path)
+    hit = load(path, validate)
     if hit is not None:
         return hit
     arrays, meta = compute()

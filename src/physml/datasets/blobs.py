@@ -12,21 +12,14 @@ import numbers
 
 import numpy as np
 
-from ..base import check_random_state
+from ..base import check_random_state, check_scalar, check_sizes
+from ._bunch import _tuple_bunch
 
 __all__ = ["make_blobs"]
 
 
-def _as_int(x, name, low):
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__} ({x!r}).")
-    if x < low:
-        raise ValueError(f"{name} must be >= {low}, got {x}.")
-    return int(x)
-
-
 def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, *, n_features=2,
-               center_box=(-10.0, 10.0), shuffle=True, return_centers=False):
+               center_box=(-10.0, 10.0), shuffle=True, return_centers=False, return_X_y=False):
     r"""Draw points from ``K`` isotropic Gaussian clusters (S22).
 
     Point :math:`x_n` of cluster :math:`k` is :math:`x_n = \mu_k + \sigma_k z_n`
@@ -53,15 +46,25 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, 
     shuffle : bool, default=True
         Shuffle the points; otherwise they come cluster by cluster.
     return_centers : bool, default=False
-        Also return the centres.
+        Whether the result unpacks to ``(X, y, centers)`` instead of ``(X, y)`` (see Returns).
+    return_X_y : bool, default=False
+        Return the tuple ``(X, y)`` instead of a Bunch.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,), int64
-        Cluster label of each point, ``0 .. K-1``.
-    centers : ndarray of shape (K, n_features)
-        Only when ``return_centers`` is true.
+    result : Bunch
+        ``X`` : ndarray of shape (n_samples, n_features); ``y`` : int64 ndarray of shape
+        (n_samples,), the cluster label of each point, ``0 .. K-1``; ``centers`` : ndarray of
+        shape (K, n_features), the centres :math:`\mu_k`; ``cluster_std`` : ndarray of shape (K,).
+        It unpacks as the tuple of before the Bunch: ``X, y = make_blobs(...)``, or
+        ``X, y, centers = make_blobs(..., return_centers=True)``.
+    (X, y) : tuple, when ``return_X_y``
+
+    Raises
+    ------
+    ValueError
+        For a bad argument (naming it), and before allocating when the points would need
+        more than :data:`physml.base.MAX_BYTES`.
 
     Examples
     --------
@@ -71,10 +74,10 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, 
     ((300, 2), (300,))
     """
     rng = check_random_state(random_state)
-    n_features = _as_int(n_features, "n_features", 1)
+    n_features = int(check_scalar(n_features, "n_features", numbers.Integral, min_val=1))
 
     per_cluster = None
-    if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool):
+    if isinstance(n_samples, (list, tuple, np.ndarray)):  # points per cluster
         per_cluster = np.asarray(n_samples)
         if per_cluster.ndim != 1 or per_cluster.size == 0 or per_cluster.dtype.kind not in "iu":
             raise TypeError(f"n_samples must be an int or a 1D sequence of ints, got {n_samples!r}.")
@@ -83,14 +86,18 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, 
 
     if centers is None:
         centers = 3 if per_cluster is None else len(per_cluster)
-    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        K = _as_int(centers, "centers", 1)
+    if not isinstance(centers, (list, tuple, np.ndarray)):  # the number of clusters
+        K = int(check_scalar(centers, "centers", numbers.Integral, min_val=1))
         try:
-            low, high = (float(b) for b in center_box)
+            low, high = center_box
         except (TypeError, ValueError):
             raise ValueError(f"center_box must be a pair (low, high) of numbers, got {center_box!r}.") from None
-        if not (np.isfinite(low) and np.isfinite(high) and low < high):
-            raise ValueError(f"center_box must be (low, high) with finite low < high, got {center_box}.")
+        low = float(check_scalar(low, "center_box[0]", numbers.Real))
+        high = float(check_scalar(high, "center_box[1]", numbers.Real))
+        if not low < high:
+            raise ValueError(f"center_box must be (low, high) with low < high, got {center_box}.")
+        check_sizes([(K, n_features)], what=f"make_blobs(centers={K}, n_features={n_features})",
+                    hint="lower centers or n_features")
         mu = rng.uniform(low, high, size=(K, n_features))
     else:
         mu = np.asarray(centers, dtype=np.float64)
@@ -101,12 +108,14 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, 
         K, n_features = mu.shape
 
     if per_cluster is None:
-        n_total = _as_int(n_samples, "n_samples", 1)
+        n_total = int(check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1))
         per_cluster = np.full(K, n_total // K, dtype=np.int64)
         per_cluster[: n_total % K] += 1
     elif len(per_cluster) != K:
         raise ValueError(f"n_samples has {len(per_cluster)} entries but there are {K} centers.")
 
+    if not isinstance(cluster_std, (list, tuple, np.ndarray)):
+        check_scalar(cluster_std, "cluster_std", numbers.Real, min_val=0.0)
     sigma = np.asarray(cluster_std, dtype=np.float64)
     if sigma.ndim == 0:
         sigma = np.full(K, float(sigma))
@@ -115,12 +124,16 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None, 
     if not np.isfinite(sigma).all() or np.any(sigma < 0):
         raise ValueError(f"cluster_std must be finite and >= 0, got {sigma.tolist()}.")
 
+    n_total = int(per_cluster.sum())
+    check_sizes([(n_total, n_features), (n_total,)], what=f"make_blobs(n_samples={n_total}, n_features={n_features})",
+                hint="lower n_samples or n_features")
     y = np.repeat(np.arange(K, dtype=np.int64), per_cluster)
     if shuffle:
         rng.shuffle(y)  # shuffling the labels before drawing the points shuffles the pairs (x_n, y_n)
     X = rng.standard_normal((len(y), n_features))
     X *= sigma[y, None]
     X += mu[y]
-    if return_centers:
-        return X, y, mu
-    return X, y
+    if return_X_y:
+        return X, y
+    return _tuple_bunch(("X", "y", "centers") if return_centers else ("X", "y"),
+                        X=X, y=y, centers=mu, cluster_std=sigma)

@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ..base import check_random_state
+from ..base import check_random_state, check_scalar, check_sizes
 from ._bunch import Bunch
 
 __all__ = [
@@ -81,10 +81,10 @@ def breit_wigner_mass(n, mass, width, mass_range, random_state=None):
     -------
     m : ndarray of shape (n,)
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"n must be an int >= 0, got {n!r}.")
+    n = int(check_scalar(n, "n", numbers.Integral, min_val=0))
     mass, width = _check_positive(mass, "mass"), _check_positive(width, "width")
     lo, hi = _mass_range(mass_range)
+    check_sizes([(n,)] * 3, what=f"breit_wigner_mass(n={n})", hint="lower n")
     rng = check_random_state(random_state)
     a = np.arctan((lo**2 - mass**2) / (mass * width))
     b = np.arctan((hi**2 - mass**2) / (mass * width))
@@ -248,22 +248,21 @@ def _features(ev, lepton_mass):
 
 
 def _check_positive(x, name, allow_zero=False, allow_inf=False):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} ({x!r}).")
-    x = float(x)
-    if np.isnan(x) or x < 0 or (x == 0 and not allow_zero) or (np.isinf(x) and not allow_inf):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {x}.")
-    return x
+    """``x`` as a float > 0 (>= 0 with ``allow_zero``), finite unless ``allow_inf``; via check_scalar."""
+    return float(check_scalar(x, name, numbers.Real, min_val=0.0, finite=not allow_inf,
+                              include_boundaries="left" if allow_zero else "neither"))
 
 
 def _mass_range(mass_range, lepton_mass=None):
     """Finite (low, high) with 0 <= low < high, or 2 lepton_mass < low < high when lepton_mass is given."""
     try:
-        lo, hi = (float(v) for v in mass_range)
+        lo, hi = mass_range
     except (TypeError, ValueError):
         raise TypeError(f"mass_range must be a pair (low, high) in GeV, got {mass_range!r}.") from None
+    lo = float(check_scalar(lo, "mass_range[0]", numbers.Real))
+    hi = float(check_scalar(hi, "mass_range[1]", numbers.Real))
     ok_low = lo >= 0 if lepton_mass is None else lo > 2.0 * lepton_mass
-    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo < hi):
+    if not (ok_low and lo < hi):
         bound = "0 <= low" if lepton_mass is None else "2 * lepton_mass < low"
         raise ValueError(f"mass_range must satisfy {bound} < high (finite), got {mass_range!r}.")
     return lo, hi
@@ -272,7 +271,8 @@ def _mass_range(mass_range, lepton_mass=None):
 def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, mass_range=(60.0, 120.0),
                     background_slope=3.0, pt_scale=8.0, rapidity_std=1.2, lepton_mass=M_MUON,
                     pt_resolution=0.02, eta_resolution=0.001, phi_resolution=0.001,
-                    recoil_resolution=0.2, met_noise=5.0, pt_min=20.0, eta_max=2.5, random_state=None):
+                    recoil_resolution=0.2, met_noise=5.0, pt_min=20.0, eta_max=2.5, random_state=None,
+                    return_X_y=False):
     r"""Signal (resonance) and background (continuum) dilepton events with detector smearing (S44).
 
     Generation, for each event:
@@ -320,10 +320,12 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     pt_min, eta_max : float, default=20, 2.5
         Acceptance cuts on both leptons (0 and ``np.inf`` switch them off).
     random_state : None, int or numpy.random.Generator
+    return_X_y : bool, default=False
+        Return the tuple ``(X, y)`` instead of a Bunch.
 
     Returns
     -------
-    Bunch with
+    (X, y) : tuple, when ``return_X_y``; otherwise a Bunch with
         X : ndarray of shape (n_signal + n_background, 10)
             Measured features, columns ``FEATURE_NAMES``: low level
             ``lep1_pt, lep1_eta, lep1_phi, lep2_pt, lep2_eta, lep2_phi, met``
@@ -349,13 +351,17 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     >>> ev.X.shape, ev.feature_names[7]
     ((1000, 10), 'm_ll')
     """
-    n_counts = {}
-    for name, val in (("n_signal", n_signal), ("n_background", n_background)):
-        if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < 0:
-            raise ValueError(f"{name} must be an int >= 0, got {val!r}.")
-        n_counts[name] = int(val)
-    if n_counts["n_signal"] + n_counts["n_background"] == 0:
+    n_counts = {name: int(check_scalar(val, name, numbers.Integral, min_val=0))
+                for name, val in (("n_signal", n_signal), ("n_background", n_background))}
+    n_total = n_counts["n_signal"] + n_counts["n_background"]
+    if n_total == 0:
         raise ValueError("n_signal + n_background must be at least 1.")
+    # the result (10 features, three four-vectors, labels, masses) and a generation batch of
+    # about 1.3 n events x 40 working floats (the larger class alone: classes are generated in turn)
+    n_batch = int(1.3 * max(n_counts.values())) + 64
+    check_sizes([(n_total, 10), (n_total, 12), (n_total, 2), (n_batch, 40)],
+                what=f"collider_events(n_signal={n_counts['n_signal']}, n_background={n_counts['n_background']})",
+                hint="lower n_signal and n_background")
     opt = dict(
         mass=_check_positive(mass, "mass"),
         width=_check_positive(width, "width"),
@@ -385,6 +391,8 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         parts.append((X, np.full(n, 1 if kind == "signal" else 0, np.int64), p1, p2, ev["P"], ev["m"]))
     X, y, p1, p2, P, m_true = (np.concatenate(a) for a in zip(*parts))
     order = rng.permutation(len(y))
+    if return_X_y:
+        return X[order], y[order]
     return Bunch(X=X[order], y=y[order], feature_names=list(FEATURE_NAMES), low_level=list(LOW_LEVEL),
                  high_level=list(HIGH_LEVEL), p1=p1[order], p2=p2[order], P=P[order], m_true=m_true[order],
                  acceptance=acceptance)

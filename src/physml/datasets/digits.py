@@ -14,6 +14,7 @@ from importlib import resources
 
 import numpy as np
 
+from ..base import check_scalar
 from ._bunch import Bunch
 
 __all__ = ["load_digits"]
@@ -49,18 +50,18 @@ def load_digits(*, n_class=10, return_X_y=False):
     n_class : int, default=10
         Keep the digits ``0 .. n_class - 1`` only (between 1 and 10).
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a :class:`~physml.datasets._bunch.Bunch`.
+        Return the tuple ``(X, y)`` instead of a :class:`~physml.datasets.Bunch`.
 
     Returns
     -------
-    data : ndarray of shape (n_samples, 64), float64
-        Flattened images, row-major (pixel ``(i, j)`` is column ``8 i + j``), values 0..16.
-    target : ndarray of shape (n_samples,), int64
-        The digit shown, 0..9.
-    bunch : Bunch
-        When ``return_X_y`` is false: ``data``, ``target``, ``images`` (float64,
-        shape (n_samples, 8, 8)), ``target_names`` (0..n_class-1),
-        ``feature_names`` ("pixel_i_j") and ``DESCR`` (description, source and licence).
+    result : Bunch
+        ``X`` : float64 ndarray of shape (n_samples, 64), the flattened images, row-major
+        (pixel ``(i, j)`` is column ``8 i + j``), values 0..16; ``y`` : int64 ndarray of shape
+        (n_samples,), the digit shown, 0..9; ``images`` (float64, shape (n_samples, 8, 8)),
+        ``target_names`` (0..n_class-1), ``feature_names`` ("pixel_i_j") and ``DESCR``
+        (description, source and licence). ``data`` and ``target`` are the same arrays as
+        ``X`` and ``y`` under scikit-learn's names (as this function returned them before).
+    (X, y) : tuple, when ``return_X_y``
 
     Notes
     -----
@@ -77,10 +78,7 @@ def load_digits(*, n_class=10, return_X_y=False):
     >>> X.shape, y[:5].tolist()
     ((1797, 64), [0, 1, 2, 3, 4])
     """
-    if isinstance(n_class, bool) or not isinstance(n_class, numbers.Integral):
-        raise TypeError(f"n_class must be an int between 1 and 10, got {type(n_class).__name__} ({n_class!r}).")
-    if not 1 <= n_class <= 10:
-        raise ValueError(f"n_class must be between 1 and 10, got {n_class}.")
+    check_scalar(n_class, "n_class", numbers.Integral, min_val=1, max_val=10)
     images_u8, target_u8 = _read_bundled()
     keep = target_u8 < n_class
     images = images_u8[keep].astype(np.float64)
@@ -89,6 +87,8 @@ def load_digits(*, n_class=10, return_X_y=False):
     if return_X_y:
         return data, target
     return Bunch(
+        X=data,
+        y=target,
         data=data,
         target=target,
         images=images,

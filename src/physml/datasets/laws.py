@@ -23,7 +23,8 @@ import numbers
 
 import numpy as np
 
-from ..base import check_random_state, check_scalar
+from ..base import check_random_state, check_scalar, check_sizes
+from ._bunch import _tuple_bunch
 
 __all__ = ["LAWS", "LAW_COEFFICIENTS", "noisy_law"]
 
@@ -51,7 +52,7 @@ def _poly10(x):
 LAWS = {"linear": _linear, "poly10": _poly10}
 
 
-def noisy_law(law="linear", n=100, sigma=0.1, random_state=None, x_range=(0.0, 1.0)):
+def noisy_law(law="linear", n=100, sigma=0.1, random_state=None, x_range=(0.0, 1.0), *, return_X_y=False):
     r"""Draw ``n`` noisy measurements of a known law (S1).
 
     .. math::
@@ -63,7 +64,7 @@ def noisy_law(law="linear", n=100, sigma=0.1, random_state=None, x_range=(0.0, 1
     ----------
     law : {"linear", "poly10"}
         ``"linear"`` is f(x) = 2x; ``"poly10"`` is f(x) = 2x - 10x^5 + 15x^10.
-        Their noise-free forms are in :data:`LAWS`.
+        Their noise-free forms are in :data:`LAWS`, their coefficients in :data:`LAW_COEFFICIENTS`.
     n : int
         Number of samples, at least 1.
     sigma : float
@@ -73,33 +74,50 @@ def noisy_law(law="linear", n=100, sigma=0.1, random_state=None, x_range=(0.0, 1
         Seed of the draws of x and eta.
     x_range : tuple of two floats
         Interval of the uniform draws of x; the slides use (0, 1).
+    return_X_y : bool, default False
+        Return the tuple ``(X, y)`` instead of a Bunch.
 
     Returns
     -------
-    x : ndarray of shape (n,)
-        The independent variable.
-    y : ndarray of shape (n,)
-        The measurements f(x) + eta.
+    result : Bunch
+        ``X`` : ndarray of shape (n,), the independent variable x (one feature, kept 1-D
+        as the polynomial regressions of S1 take it); ``y`` : ndarray of shape (n,), the
+        measurements f(x) + eta; ``y_true`` : ndarray of shape (n,), the noise-free f(x);
+        ``law``, ``sigma``. It unpacks as the tuple ``(X, y)``, as before the Bunch:
+        ``x, y = noisy_law(...)``.
+    (X, y) : tuple, when ``return_X_y``
+
+    Raises
+    ------
+    ValueError
+        For a bad argument (naming it), and before allocating when ``n`` would need more
+        than :data:`physml.base.MAX_BYTES`.
 
     Examples
     --------
-    >>> x, y = noisy_law("poly10", n=50, sigma=0.5, random_state=0)
-    >>> x.shape, y.shape
+    >>> res = noisy_law("poly10", n=50, sigma=0.5, random_state=0)
+    >>> res.X.shape, res.y.shape
     ((50,), (50,))
+    >>> x, y = noisy_law("poly10", n=50, sigma=0.5, random_state=0)
     """
     if not isinstance(law, str) or law not in LAWS:
         raise ValueError(f"Unknown law={law!r}; expected one of {sorted(LAWS)}.")
-    check_scalar(n, "n", numbers.Integral, min_val=1)
-    check_scalar(sigma, "sigma", numbers.Real, min_val=0.0)
-    if not np.isfinite(sigma):
-        raise ValueError(f"sigma must be finite, got {sigma}.")
+    n = int(check_scalar(n, "n", numbers.Integral, min_val=1))
+    sigma = float(check_scalar(sigma, "sigma", numbers.Real, min_val=0.0))
     try:
-        lo, hi = (float(v) for v in x_range)
+        lo, hi = x_range
     except (TypeError, ValueError):
         raise ValueError(f"x_range must be a pair of numbers (low, high), got {x_range!r}.") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"x_range must be finite with low < high, got {x_range!r}.")
+    lo = float(check_scalar(lo, "x_range[0]", numbers.Real))
+    hi = float(check_scalar(hi, "x_range[1]", numbers.Real))
+    if not lo < hi:
+        raise ValueError(f"x_range must have low < high, got {x_range!r}.")
+    check_sizes([(n,)] * 4, what=f"noisy_law(n={n})", hint="lower n")
     rng = check_random_state(random_state)
-    x = rng.uniform(lo, hi, size=int(n))
-    eta = rng.normal(0.0, float(sigma), size=int(n))
-    return x, LAWS[law](x) + eta
+    x = rng.uniform(lo, hi, size=n)
+    eta = rng.normal(0.0, sigma, size=n)
+    f = LAWS[law](x)
+    y = f + eta
+    if return_X_y:
+        return x, y
+    return _tuple_bunch(("X", "y"), X=x, y=y, y_true=f, law=law, sigma=sigma)

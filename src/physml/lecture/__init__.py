@@ -1,9 +1,9 @@
 """The lecture tour: one module per chapter, each reproducing its figures and numbers.
 
-A chapter is any module in this package (other than ``report``) that defines
-``TITLE``, ``ORDER``, ``SYLLABUS`` and ``compute(seed, quick)`` with
-``figures(result, chapter)`` (or the older ``run(chapter)``); see
-:mod:`physml.lecture.report`. :func:`run_lecture` runs the chosen chapters and
+A chapter is any module in this package (other than ``report`` and the private
+``_``-modules) that defines ``TITLE``, ``ORDER``, ``SYLLABUS``,
+``compute(seed, quick) -> Result`` (numbers and arrays, no matplotlib) and
+``figures(result, chapter)`` (drawing only); see :mod:`physml.lecture.report`. :func:`run_lecture` runs the chosen chapters and
 writes ``index.html``.
 """
 
@@ -28,7 +28,7 @@ def available_chapters() -> list[str]:
         if info.name.startswith("_") or info.name == "report":
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "compute") or hasattr(module, "run"):
+        if hasattr(module, "compute"):
             found.append((module.ORDER, info.name))
     return [name for _, name in sorted(found)]
 
@@ -85,13 +85,12 @@ def run_lecture(chapters=None, *, quick=False, out="lecture_report", seed=0, ver
                      verbose=verbose, syllabus=getattr(module, "SYLLABUS", ""))
         t0 = time.perf_counter()
         try:
-            if hasattr(module, "compute"):
-                result = module.compute(seed=seed, quick=quick)
-                ch.checks.extend(result.checks)
-                ch.notes.extend(result.notes)
-                module.figures(result, ch)
-            else:
-                module.run(ch)
+            result = module.compute(seed=seed, quick=quick)
+            for c in result.checks:
+                ch.check(c.name, c.value, c.reference, c.tol, seed=c.seed, relative=c.relative, note=c.note,
+                         kind=c.kind)
+            ch.notes.extend(result.notes)
+            module.figures(result, ch)
         except Exception:
             ch.error = traceback.format_exc()
         ch.seconds = time.perf_counter() - t0

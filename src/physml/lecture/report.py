@@ -25,14 +25,16 @@ A reference is independent of physml (a closed form, a published number, a
 peer library's result on the same data); an inequality is recorded as one
 (:meth:`Result.check_below`, :meth:`Result.check_above`); a number without an
 independent reference is :meth:`Result.measured` (shown, not judged). Every
-row carries its seed. (An older form, ``run(ch)`` filling the chapter
-directly, is still accepted.)
+row carries its seed. Shared plotting helpers live in :mod:`physml.lecture._plotting`;
+:meth:`Chapter.figure` enlarges any text below 9 pt as the figure is displayed
+in the page (wide figures are shown scaled down).
 """
 
 from __future__ import annotations
 
 import html
 import os
+import textwrap
 import sys
 import time
 from dataclasses import dataclass, field
@@ -187,17 +189,26 @@ class Chapter:
         return fig, axes
 
     def figure(self, fig: Figure, name: str, *, title: str, finding: str) -> Path:
-        """Save ``fig`` as ``<chapter>_<name>.png``; ``title`` states the finding, not the data."""
-        fig.suptitle(title)
+        """Save ``fig`` as ``<chapter>_<name>.png``; ``title`` states the finding, not the data.
+
+        Text smaller than :data:`MIN_FONT` points as displayed in the page (a figure wider than
+        the page is shown scaled down) is enlarged to that size: tick labels, axis labels,
+        panel titles and legends.
+        """
+        suptitle = fig.suptitle(title)
+        _readable(fig)
+        # wrap the title to the figure's width (about 0.55 em per character)
+        size_px = suptitle.get_fontsize() * _DPI / 72
+        suptitle.set_text("\n".join(textwrap.wrap(title, max(20, int(fig.get_figwidth() * _DPI / (0.55 * size_px))))))
         filename = f"{self.name}_{name}.png"
         path = Path(self.out_dir) / filename
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=_DPI)
         self.figures.append(FigureEntry(filename, title, finding))
         return path
 
-    def check(self, name, value, reference, tol, *, seed=None, relative=False, note=""):
-        """Record a reproduced number against its reference; returns the :class:`Check`."""
-        c = Check(name, float(value), float(reference), float(tol), seed, relative, note)
+    def check(self, name, value, reference, tol, *, seed, relative=False, note="", kind="equal") -> Check:
+        """Record one row of the chapter's table (:func:`run_lecture` copies a :class:`Result`'s rows here)."""
+        c = Check(name, float(value), float(reference), float(tol), seed, relative, note, kind)
         self.checks.append(c)
         return c
 
@@ -212,6 +223,34 @@ class Chapter:
 
             return tqdm(iterable, desc=f"{self.name}: {desc}", total=total, leave=False)
         return iterable
+
+
+_DPI = 110
+_PAGE_PX = 1060  # width of a figure in the page: body max-width 1100 px minus the figure's border and margins
+MIN_FONT = 9
+"""Smallest text size (points) of a figure as displayed in the report page."""
+
+
+def _readable(fig: Figure) -> None:
+    """Enlarge every text of ``fig`` below :data:`MIN_FONT` points as displayed in the page."""
+    scale = min(1.0, _PAGE_PX / (fig.get_figwidth() * _DPI))
+    least = MIN_FONT / scale
+    texts = [fig._suptitle] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        texts += ax.get_xticklabels(which="both") + ax.get_yticklabels(which="both")
+        texts += [ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+        ax.tick_params(axis="both", which="both", labelsize=max(least, _tick_size(ax)))
+    for t in texts:
+        if t.get_fontsize() < least:
+            t.set_fontsize(least)
+
+
+def _tick_size(ax) -> float:
+    labels = ax.get_xticklabels() + ax.get_yticklabels()
+    return max((t.get_fontsize() for t in labels), default=0.0)
 
 
 _CSS = """

@@ -34,7 +34,10 @@ of the QR, the method of scikit-learn's Ridge): ``solver="auto"`` does so only
 when the condition number of :math:`X_c^T X_c + \alpha I` is at most
 :data:`_CHOLESKY_MAX_COND`, where its error (about cond x machine epsilon)
 stays below 1e-8 relative, and falls back to the QR otherwise; ``solver_``
-records the choice.
+records the choice. The solvers live in :mod:`physml.linear._solvers`; data
+whose magnitudes lie beyond :math:`2^{\pm 450}` are scaled by powers of two
+before solving (exact, as LAPACK's drivers do), and coefficients that would
+leave the float64 range raise ``ValueError`` instead of coming back inf or NaN.
 """
 
 from __future__ import annotations
@@ -42,175 +45,24 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
-from scipy.linalg.lapack import dgeqrt
 
-from ..base import Estimator, RegressorMixin, check_scalar, check_X_y, warn
+from ..base import Estimator, RegressorMixin, check_array, check_scalar, check_X_y, warn
+from ._solvers import _CHOLESKY_MAX_COND, _fit_linear, _ridge_cholesky, _solve_reduced, _tsqr_r, pow2_scale
 
 __all__ = ["LinearRegression", "Ridge", "PolynomialRegression"]
 
-# Rows per TSQR block: about 2 MiB of float64, so a block stays in cache.
-_BLOCK_BYTES = 2**21
-# R factors gathered before they are reduced by one more QR (bounds memory for any n).
-_MAX_STACK = 64
 
-
-def _block_rows(n_cols):
-    return max(2 * n_cols, _BLOCK_BYTES // (8 * n_cols))
-
-
-def _qr_r(A):
-    r"""R of the Householder QR of one block A (Fortran-ordered, overwritten): LAPACK dgeqrt."""
-    m, c = A.shape
-    a, _, info = dgeqrt(min(16, m, c), A, overwrite_a=1)
-    if info != 0:
-        raise RuntimeError(f"LAPACK dgeqrt failed with info={info}.")
-    return np.triu(a[: min(m, c)])
-
-
-def _tsqr_r(make_block, n, n_cols):
-    r"""Triangular factor R of the QR decomposition of a tall matrix given in row blocks.
-
-    Parameters
-    ----------
-    make_block : callable
-        ``make_block(start, stop)`` returns rows ``start:stop`` of the matrix A
-        as a new Fortran-ordered ndarray of shape (stop - start, n_cols); it is
-        overwritten.
-    n : int
-        Number of rows of A.
-    n_cols : int
-        Number of columns of A.
-
-    Returns
-    -------
-    R : ndarray of shape (min(n, n_cols), n_cols)
-        Upper triangular, :math:`A^T A = R^T R` (up to the signs of its rows).
-
-    Notes
-    -----
-    TSQR: :math:`A = [A_1; \dots; A_m]`, :math:`A_k = Q_k R_k`, then
-    :math:`[R_1; \dots; R_m] = Q' R`. Cost :math:`2 n c^2` flops for c columns,
-    Householder-stable like one QR of A, in cache-sized blocks.
-    """
-    rows = _block_rows(n_cols)
-    stack = []
-    for start in range(0, n, rows):
-        stack.append(_qr_r(make_block(start, min(start + rows, n))))
-        if len(stack) == _MAX_STACK:
-            stack = [_qr_r(np.asfortranarray(np.vstack(stack)))]
-    if len(stack) == 1:
-        return stack[0]
-    return _qr_r(np.asfortranarray(np.vstack(stack)))
-
-
-def _solve_reduced(R, p, alpha, penalised):
-    r"""Solve :math:`\min_\theta \lVert Z - R_X\theta\rVert^2 + \alpha \lVert D\theta\rVert^2` from R of [X | Y].
-
-    Inputs assumed validated.
-
-    Parameters
-    ----------
-    R : ndarray of shape (r, p + k)
-        Triangular factor of the QR decomposition of [X | Y].
-    p : int
-        Number of columns of X.
-    alpha : float
-        Penalty strength, >= 0.
-    penalised : ndarray of bool, shape (p,)
-        Which coefficients the penalty acts on (the diagonal of D).
-
-    Returns
-    -------
-    theta : ndarray of shape (p, k)
-    singular : ndarray
-        Singular values of the system solved (those of X when alpha = 0).
-    rank : int
-        Its numerical rank.
-    """
-    R_X, Z = R[:p, :p], R[:p, p:]
-    if alpha > 0:
-        R_X = np.vstack([R_X, np.diag(np.sqrt(alpha) * penalised.astype(np.float64))])
-        Z = np.vstack([Z, np.zeros((p, Z.shape[1]))])
-    theta, _, rank, singular = np.linalg.lstsq(R_X, Z, rcond=None)
-    return theta, singular, int(rank)
-
-
-def _centres(X, Y, fit_intercept):
-    """Column means of X and Y, the centres an unpenalised intercept needs (zeros without one)."""
-    if fit_intercept:
-        return X.mean(axis=0), Y.mean(axis=0)
-    return np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-
-
-def _fit_linear(X, Y, alpha, fit_intercept):
-    r"""Ridge (alpha > 0) or least squares (alpha = 0) on (X, Y), intercept not penalised.
-
-    Inputs assumed validated: X (n, p) float64, Y (n, k) float64.
-    The intercept is handled by centring, :math:`\theta_0 = \langle y\rangle -
-    \langle x\rangle^T \theta`, which is the exact minimiser over an
-    unpenalised intercept.
-    """
-    n, p = X.shape
-    k = Y.shape[1]
-    x_mean, y_mean = _centres(X, Y, fit_intercept)
-
-    def block(start, stop):
-        # filled as the C-ordered transpose, so that A.T is the Fortran-ordered block LAPACK wants
-        A_T = np.empty((p + k, stop - start))
-        np.subtract(X[start:stop].T, x_mean[:, None], out=A_T[:p])
-        np.subtract(Y[start:stop].T, y_mean[:, None], out=A_T[p:])
-        return A_T.T
-
-    R = _tsqr_r(block, n, p + k)
-    theta, singular, rank = _solve_reduced(R, p, alpha, np.ones(p, dtype=bool))
-    intercept = y_mean - x_mean @ theta
-    return theta, intercept, singular, rank
-
-
-# Largest condition number of X_c^T X_c + alpha I that solver="auto" solves by Cholesky: the normal
-# equations then lose at most ~1e8 * 2.2e-16 ~ 2e-8 relative accuracy.
-_CHOLESKY_MAX_COND = 1e8
-
-
-def _ridge_cholesky(X, Y, alpha, fit_intercept):
-    r"""Ridge from the normal equations :math:`(X_c^T X_c + \alpha I)\theta = X_c^T Y_c`, by Cholesky.
-
-    Inputs assumed validated: X (n, p) float64, Y (n, k) float64. The Gram
-    matrix of :math:`[X_c \mid Y_c]` is accumulated over cache-sized row blocks,
-    centred on the fly, so X is never copied whole.
-
-    Returns
-    -------
-    theta : ndarray of shape (p, k)
-    intercept : ndarray of shape (k,)
-    singular : ndarray of shape (p,)
-        :math:`\sqrt{\mathrm{eig}(X_c^T X_c + \alpha I)}`, descending: the singular
-        values of :math:`[X_c; \sqrt\alpha I]`.
-    cond : float
-        Condition number of :math:`X_c^T X_c + \alpha I` (inf if singular).
-    """
-    n, p = X.shape
-    k = Y.shape[1]
-    x_mean, y_mean = _centres(X, Y, fit_intercept)
-    rows = _block_rows(p + k)
-    block = np.empty((min(rows, n), p + k))
-    G = np.zeros((p + k, p + k))
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        b = block[: stop - start]
-        np.subtract(X[start:stop], x_mean, out=b[:, :p])
-        np.subtract(Y[start:stop], y_mean, out=b[:, p:])
-        G += b.T @ b  # [X_c | Y_c]^T [X_c | Y_c], one block at a time
-    A = G[:p, :p] + alpha * np.eye(p)
-    eig = np.linalg.eigvalsh(A)
-    cond = float(eig[-1] / eig[0]) if eig[0] > 0 else np.inf
-    singular = np.sqrt(np.clip(eig[::-1], 0.0, None))
-    if not cond <= _CHOLESKY_MAX_COND:
-        return None, None, singular, cond
-    theta = cho_solve(cho_factor(A), G[:p, p:])
-    return theta, y_mean - x_mean @ theta, singular, cond
-
+def _unscaled(theta, intercept, e_x, e_y):
+    """Coefficients in the data's units from those of the scaled problem; ValueError if they leave float64."""
+    with np.errstate(over="ignore"):
+        theta = np.ldexp(theta, (e_y[None, :] - e_x[:, None]))  # theta_j = 2^(e_y - e_j) theta_s_j, exact
+        intercept = np.ldexp(intercept, e_y)
+    if not (np.isfinite(theta).all() and np.isfinite(intercept).all()):
+        raise ValueError(
+            "The least-squares coefficients exceed the float64 range for this X and y (the scales of y and X "
+            "are too far apart, e.g. y ~ 1e308 against X ~ 1e-10); rescale X or y before fitting."
+        )
+    return theta, intercept
 
 class _LinearModel(RegressorMixin, Estimator):
     """Shared fit/predict of :class:`LinearRegression` and :class:`Ridge` (not public)."""
@@ -219,19 +71,37 @@ class _LinearModel(RegressorMixin, Estimator):
         check_scalar(self.fit_intercept, "fit_intercept", (bool, np.bool_))
         X, y = check_X_y(X, y, multi_output=True)
         Y = y.reshape(len(y), -1)
+        # data beyond 2^+-450 are scaled by powers of two first (as LAPACK's drivers do), so that no
+        # mean, sum of squares or Gram matrix overflows or underflows: theta_s = theta 2^(e_j - e_y)
+        e_x, e_y = pow2_scale(X, axis=0), pow2_scale(Y, axis=0)
+        penalty = None
+        if e_x.any() or e_y.any():
+            X, Y = np.ldexp(X, -e_x), np.ldexp(Y, -e_y)
+            if alpha > 0:
+                # ||Y - X theta||^2 + alpha ||theta||^2 = 2^(2 e_y) (||Y_s - X_s theta_s||^2
+                #     + alpha sum_j 2^(-2 e_j) theta_s_j^2): the same problem with a penalty weight 2^(-e_j)
+                with np.errstate(over="ignore", under="ignore"):
+                    penalty = np.ldexp(1.0, -e_x).astype(np.float64)
+                # a weight that underflows to 0 is a penalty below round-off; one that overflows cannot be solved
+                if not np.all(np.isfinite(np.sqrt(alpha) * penalty)):
+                    raise ValueError(
+                        f"alpha={alpha:g} is beyond float64 on the scale of X (column scales 2^{e_x.min()} to "
+                        f"2^{e_x.max()}): the penalty would be infinite; rescale X before fitting."
+                    )
         theta = None
         if solver in ("auto", "cholesky"):
-            theta, intercept, singular, cond = _ridge_cholesky(X, Y, alpha, bool(self.fit_intercept))
+            theta, intercept, singular, cond = _ridge_cholesky(X, Y, alpha, bool(self.fit_intercept), penalty)
             if theta is None and solver == "cholesky":
                 raise ValueError(
                     f"solver='cholesky': X_c^T X_c + alpha I has condition number {cond:.3g} > "
-                    f"{_CHOLESKY_MAX_COND:g}, so the normal equations would lose accuracy; use solver='auto' "
-                    "or 'tsqr', or a larger alpha."
+                    f"{_CHOLESKY_MAX_COND:g} (or is not positive definite), so the normal equations would lose "
+                    "accuracy; use solver='auto' or 'tsqr', or a larger alpha."
                 )
             rank = X.shape[1]
         used = "cholesky" if theta is not None else "tsqr"
         if theta is None:
-            theta, intercept, singular, rank = _fit_linear(X, Y, alpha, bool(self.fit_intercept))
+            theta, intercept, singular, rank = _fit_linear(X, Y, alpha, bool(self.fit_intercept), penalty)
+        theta, intercept = _unscaled(theta, intercept, e_x, e_y)
         if y.ndim == 1:
             self.coef_, self.intercept_ = theta[:, 0], float(intercept[0])
         else:
@@ -386,8 +256,6 @@ class Ridge(_LinearModel):
         self
         """
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite, got {self.alpha}.")
         if not (isinstance(self.solver, str) and self.solver in ("auto", "cholesky", "tsqr")):
             raise ValueError(f"solver must be 'auto', 'cholesky' or 'tsqr', got {self.solver!r}.")
         return self._fit(X, y, float(self.alpha), self.solver)
@@ -445,7 +313,10 @@ class PolynomialRegression(RegressorMixin, Estimator):
     x_range_ : tuple of float
         :math:`(x_\mathrm{min}, x_\mathrm{max})` of the training data.
     x_scale_ : tuple of float
-        (a, b) of the map t = a x + b.
+        (a, b) of the map t = a x + b (of :math:`t = a\,x 2^{-e} + b` when x is scaled).
+    x_exponent_ : int
+        e: x beyond :math:`2^{\pm 450}` is divided by :math:`2^e` first, so that the
+        range cannot overflow (0 for ordinary data).
     singular_ : ndarray
         Singular values of the (penalised) scaled Vandermonde system.
     rank_ : int
@@ -510,9 +381,10 @@ class PolynomialRegression(RegressorMixin, Estimator):
 
     @staticmethod
     def _as_column(X):
-        # x may come as shape (n,) or (n, 1); check_X_y / check_array do the rest
-        if not hasattr(X, "ndim"):
-            X = np.asarray(X)
+        # x may come as shape (n,) (a list, an array, a pandas Series) or (n, 1) (a frame too)
+        if getattr(X, "ndim", None) == 2:
+            return X
+        X = check_array(X, name="X", ensure_2d=False)
         return X.reshape(-1, 1) if X.ndim == 1 else X
 
     def _check_one_feature(self, X):
@@ -537,15 +409,18 @@ class PolynomialRegression(RegressorMixin, Estimator):
         """
         check_scalar(self.degree, "degree", numbers.Integral, min_val=0)
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite, got {self.alpha}.")
         X, y = check_X_y(self._as_column(X), y)
         self._check_one_feature(X)
         N, x = int(self.degree), X[:, 0]
         x_min, x_max = float(x.min()), float(x.max())
+        # x and y beyond 2^+-450 are first scaled by powers of two (exact; nothing changes for ordinary
+        # data), so that neither the range x_max - x_min nor the sums of squares of the QR overflow
+        e_x, e_y = int(pow2_scale(x)), int(pow2_scale(y))
+        x, y = np.ldexp(x, -e_x), np.ldexp(y, -e_y)
+        lo, hi = float(x.min()), float(x.max())
         # t = a x + b maps [x_min, x_max] onto [-1, 1]; a single point maps to t = 0
-        a = 2.0 / (x_max - x_min) if x_max > x_min else 1.0
-        b = -(x_max + x_min) / (x_max - x_min) if x_max > x_min else -x_min
+        a = 2.0 / (hi - lo) if hi > lo else 1.0
+        b = -(hi + lo) / (hi - lo) if hi > lo else -lo
 
         def block(start, stop):
             V = np.empty((stop - start, N + 2), order="F")
@@ -561,9 +436,12 @@ class PolynomialRegression(RegressorMixin, Estimator):
         R = _tsqr_r(block, len(x), N + 2)
         penalised = np.arange(N + 1) >= 1
         c, self.singular_, self.rank_ = _solve_reduced(R, N + 1, float(self.alpha), penalised)
-        self.scaled_coef_ = c[:, 0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            self.coef_ = self._to_monomials(self.scaled_coef_, a, b)
+        with np.errstate(over="ignore"):
+            self.scaled_coef_ = np.ldexp(c[:, 0], e_y)
+        if not np.isfinite(self.scaled_coef_).all():
+            raise ValueError("The polynomial's coefficients exceed the float64 range for this y; rescale y.")
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            self.coef_ = self._to_monomials(self.scaled_coef_, np.ldexp(a, -e_x), b)
         if not np.isfinite(self.coef_).all():
             warn(
                 f"coef_ (the coefficients in powers of x) overflows at degree {N} on x in "
@@ -572,6 +450,7 @@ class PolynomialRegression(RegressorMixin, Estimator):
             )
         self.x_range_ = (x_min, x_max)
         self.x_scale_ = (a, b)
+        self.x_exponent_ = e_x
         self.n_features_in_ = 1
         self.solver_ = "tsqr"
         return self
@@ -598,4 +477,4 @@ class PolynomialRegression(RegressorMixin, Estimator):
         """
         X = self._validate_X_predict(self._as_column(X))
         a, b = self.x_scale_
-        return _horner(self.scaled_coef_, a * X[:, 0] + b)
+        return _horner(self.scaled_coef_, a * np.ldexp(X[:, 0], -self.x_exponent_) + b)

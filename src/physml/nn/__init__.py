@@ -11,13 +11,15 @@ r"""Neural networks from their equations (S12-S21).
 - Initialisers (S18) in :mod:`physml.nn.initializers`.
 - :class:`Sequential` networks trained by the optimisers of :mod:`physml.optim`.
 - :func:`train`: mini-batches, epochs, look-back stopping (S19), shared by
-  the estimators :class:`MLPRegressor` and :class:`MLPClassifier`.
-- :func:`gradient_check`: back-propagation against finite differences.
+  the estimators :class:`MLPRegressor` and :class:`MLPClassifier`, whose
+  networks :func:`build_mlp` builds.
+- :func:`gradient_check`: back-propagation against finite differences
+  (from :mod:`physml.numdiff`, with :func:`numerical_gradient` and :func:`relative_error`).
 """
 
-from .conv import AvgPool1D, AvgPool2D, Conv1D, Conv2D, GlobalAvgPool, MaxPool1D, MaxPool2D, Reshape
+from ..numdiff import gradient_check, numerical_gradient, relative_error
 from .cnn import CNNClassifier, CNNRegressor
-from .gradcheck import gradient_check, numerical_gradient, relative_error
+from .conv import AvgPool1D, AvgPool2D, Conv1D, Conv2D, GlobalAvgPool, MaxPool1D, MaxPool2D, Reshape
 from .initializers import INITIALIZERS, get_initializer
 from .layers import (
     ACTIVATIONS,
@@ -35,7 +37,7 @@ from .layers import (
     get_activation,
 )
 from .losses import BinaryCrossEntropy, CrossEntropy, FunctionalLoss, Loss, MSELoss, log_softmax, softmax
-from .mlp import MLPClassifier, MLPRegressor
+from .mlp import MLPClassifier, MLPRegressor, build_mlp
 from .network import Sequential
 from .training import train
 
@@ -71,6 +73,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "build_mlp",
     "get_activation",
     "get_initializer",
     "gradient_check",

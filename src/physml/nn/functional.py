@@ -44,8 +44,17 @@ def log_softmax(z):
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
-def softmax(z):
-    r"""softmax over the last axis, e^{z_j - max z} / sum_k e^{z_k - max z}."""
+def softmax(z, out=None):
+    r"""softmax over the last axis, e^{z_j - max z} / sum_k e^{z_k - max z}.
+
+    ``out`` (an array of z's shape and float dtype, possibly z itself) receives
+    the result without a temporary: the :class:`~physml.nn.Softmax` layer
+    writes into its buffer this way.
+    """
     z = np.asarray(z)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    if z.dtype.kind not in "fc":
+        z = z.astype(np.float64)
+    e = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..base import check_random_state, check_scalar
+from .functional import softmax
 from .initializers import get_initializer
 
 __all__ = [
@@ -66,9 +67,20 @@ class Layer:
 
     params: tuple = ()
     grads: tuple = ()
+    #: Attributes holding what the last forward pass cached for backward (freed by :meth:`free_caches`).
+    _cached: tuple = ()
 
     def __init__(self):
         self._buffers = {}
+
+    def free_caches(self):
+        """Drop the batch buffers and cached forward values (a fitted model then stays small).
+
+        The next ``forward`` allocates them again; parameters and their gradients are kept.
+        """
+        self._buffers = {}
+        for name in self._cached:
+            setattr(self, name, None)
 
     def _buffer(self, name, shape, dtype):
         """A reusable array of ``shape`` and ``dtype``; reallocated only when these change."""
@@ -123,6 +135,8 @@ class Dense(Layer):
         Compute ``dE/dx`` in ``backward``; a network switches it off for its first
         layer, saving one matrix product per batch (the data need no gradient).
     """
+
+    _cached = ("x",)
 
     def __init__(self, n_in, n_out, init="glorot_uniform", random_state=None, dtype=np.float32):
         super().__init__()
@@ -183,6 +197,8 @@ class Activation(Layer):
     implements ``_f(z, out)`` and ``_grad(a, grad_out, out)`` (writing
     ``grad_out * sigma'(z)`` to ``out``).
     """
+
+    _cached = ("a",)
 
     def __init__(self):
         super().__init__()
@@ -321,10 +337,7 @@ class Softmax(Activation):
     """
 
     def _f(self, z, out):
-        m = z.max(axis=-1, keepdims=True)
-        np.subtract(z, m, out=out)
-        np.exp(out, out=out)
-        out /= out.sum(axis=-1, keepdims=True)
+        softmax(z, out=out)
 
     def _grad(self, a, grad_out, out):
         s = np.einsum("...j,...j->...", grad_out, a)[..., None]
@@ -347,6 +360,8 @@ class Dropout(Layer):
     random_state : None, int or numpy.random.Generator
         Source of the masks.
     """
+
+    _cached = ("mask",)
 
     def __init__(self, p=0.5, random_state=None):
         super().__init__()

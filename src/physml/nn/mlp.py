@@ -4,7 +4,8 @@ r"""Multi-layer perceptrons with the scikit-learn contract (S12-S21).
 and the mean squared error (S15); :class:`MLPClassifier` a sigmoid output for
 two classes and a softmax output for more (S14) with the matching
 cross-entropy (S15), folded into the cost so that it is computed from the
-logits without overflow. Both train with :func:`physml.nn.training.train`:
+logits without overflow. Both are built by :func:`build_mlp` and trained by the loop of
+:func:`physml.nn.training.train`:
 mini-batches, any :mod:`physml.optim` optimiser, L2 penalty, dropout (S20) and
 look-back stopping on a held-out validation part (S19).
 """
@@ -12,6 +13,7 @@ look-back stopping on a held-out validation part (S19).
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,21 +21,74 @@ from ..base import (
     ClassifierMixin,
     Estimator,
     RegressorMixin,
+    check_array,
     check_classification_targets,
+    check_is_fitted,
     check_random_state,
     check_scalar,
+    check_sizes,
     check_X_y,
 )
+from ..model_selection import train_test_split
 from ..optim import get_optimizer
-from .layers import ACTIVATIONS, Dense, Dropout, get_activation
+from .functional import sigmoid, softmax
 from .initializers import INITIALIZERS
+from .layers import ACTIVATIONS, Dense, Dropout, get_activation
 from .losses import BinaryCrossEntropy, CrossEntropy, MSELoss
 from .network import Sequential
-from .training import train, validation_split
+from .training import _fit_loop, _LoopConfig, _warn_convergence
 
-__all__ = ["MLPRegressor", "MLPClassifier"]
+__all__ = ["MLPRegressor", "MLPClassifier", "build_mlp"]
 
 _RELU_LIKE = {"relu", "leaky_relu", "elu"}
+
+
+def build_mlp(n_in, hidden_layer_sizes, n_out, *, activation="relu", init="glorot_uniform", dropout=0.0,
+              dtype=np.float32, random_state=None):
+    r"""The one multi-layer perceptron builder (S12-S14, S18, S20), used by the estimators and the lecture.
+
+    Dense -> activation (-> Dropout) for each hidden layer, then a linear Dense
+    output layer. The output layer feeds a linear unit or a sigmoid/softmax, so
+    it is Glorot-initialised whatever the hidden units (zeros stay zeros).
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Inputs and outputs.
+    hidden_layer_sizes : sequence of int
+        Width of each hidden layer.
+    activation : str
+        A key of :data:`physml.nn.ACTIVATIONS`.
+    init : str
+        Initialiser of the hidden layers' weights (S18).
+    dropout : float in [0, 1)
+        Dropout probability after every hidden layer; 0 adds no Dropout layer.
+    dtype : numpy float dtype
+    random_state : None, int or numpy.random.Generator
+        Draws, layer after layer (a Generator is advanced, as by the layers themselves).
+
+    Returns
+    -------
+    Sequential
+    """
+    rng = check_random_state(random_state)
+    layers, fan_in = [], n_in
+    for width in hidden_layer_sizes:
+        layers += [Dense(fan_in, int(width), init=init, random_state=rng, dtype=dtype), get_activation(activation)]
+        if dropout > 0:
+            layers.append(Dropout(float(dropout), random_state=rng))
+        fan_in = int(width)
+    layers.append(Dense(fan_in, n_out, init="glorot_uniform" if init != "zeros" else init, random_state=rng,
+                        dtype=dtype))
+    return Sequential(layers)
+
+
+class _Params(NamedTuple):
+    """The checked hyperparameters of an MLP, as the driver takes them."""
+
+    sizes: tuple
+    init: str
+    dtype: np.dtype
 
 
 class _BaseMLP(Estimator):
@@ -63,18 +118,18 @@ class _BaseMLP(Estimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- hyperparameters -------------------------------------------------------------------------
+    # -- hyperparameters (checked once per fit, here) --------------------------------------------
 
     def _validated_params(self):
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (numbers.Integral, np.integer)) and not isinstance(sizes, bool):
+        if isinstance(sizes, numbers.Integral):  # one hidden layer (a bool is refused just below)
             sizes = (sizes,)
         try:
             sizes = tuple(sizes)
         except TypeError:
             raise TypeError(f"hidden_layer_sizes must be a tuple of ints, got {sizes!r}.") from None
         for s in sizes:
-            check_scalar(s, "hidden_layer_sizes[i]", (numbers.Integral, np.integer), min_val=1)
+            check_scalar(s, "hidden_layer_sizes[i]", numbers.Integral, min_val=1)
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}.")
         check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
@@ -86,74 +141,96 @@ class _BaseMLP(Estimator):
                      include_boundaries="left")
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
         check_scalar(self.dropout, "dropout", numbers.Real, min_val=0, max_val=1, include_boundaries="left")
+        check_scalar(self.verbose, "verbose", (bool, np.bool_, numbers.Integral))
         init = self.init
         if init == "auto":
             init = "he_uniform" if self.activation in _RELU_LIKE else "glorot_uniform"
         elif not isinstance(init, str) or init not in INITIALIZERS:
             raise ValueError(f"init must be 'auto' or one of {sorted(INITIALIZERS)}, got {self.init!r}.")
-        if self.dtype not in ("float32", "float64", np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
-        return sizes, init, np.dtype(self.dtype)
+        if isinstance(self.dtype, str) and self.dtype in ("float32", "float64") or self.dtype in (np.float32,
+                                                                                                  np.float64):
+            return _Params(tuple(int(s) for s in sizes), init, np.dtype(self.dtype))
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
 
-    # -- the network -------------------------------------------------------------------------------
+    def _check_memory(self, p, n_in, n_out, n_samples):
+        """Refuse, before building, a network whose arrays would not fit (hidden_layer_sizes=(10**12,))."""
+        widths = (n_in,) + p.sizes + (n_out,)
+        weights = [(a, b) for a, b in zip(widths[:-1], widths[1:])]
+        batch = min(int(self.batch_size), max(n_samples, 1))
+        # W, dW, the best epoch's copy and up to two optimiser moments per weight matrix; output,
+        # gradient and activation buffers per layer and batch
+        shapes = weights * 5 + [(batch, w) for w in widths[1:]] * 3
+        check_sizes(shapes, itemsize=p.dtype.itemsize,
+                    what=f"{type(self).__name__}(hidden_layer_sizes={self.hidden_layer_sizes!r}) on {n_in} features",
+                    hint="use fewer or narrower hidden layers, or set PHYSML_MAX_BYTES to allow more")
 
-    def _build(self, n_in, n_out, sizes, init, dtype, rng):
-        """Dense -> activation (-> Dropout) per hidden layer, then a linear Dense output layer."""
-        layers, fan_in = [], n_in
-        for width in sizes:
-            layers += [Dense(fan_in, int(width), init=init, random_state=rng, dtype=dtype),
-                       get_activation(self.activation)]
-            if self.dropout > 0:
-                layers.append(Dropout(float(self.dropout), random_state=rng))
-            fan_in = int(width)
-        # The output layer feeds a linear unit or a sigmoid/softmax: Glorot suits it whatever the hidden units.
-        layers.append(Dense(fan_in, n_out, init="glorot_uniform" if init != "zeros" else init,
-                            random_state=rng, dtype=dtype))
-        return Sequential(layers)
+    # -- fit -------------------------------------------------------------------------------------
 
-    def _fit(self, X, Y, loss, n_out, stratify=None):
-        sizes, init, dtype = self._validated_params()
+    def _split(self, n, rng, stratify):
+        """Train/validation indices: the validation part is round(validation_fraction n) samples,
+        drawn by :func:`physml.model_selection.train_test_split`, stratified by class when every class
+        can appear in both parts."""
+        n_val = min(int(round(float(self.validation_fraction) * n)), n - 1)
+        if n_val <= 0:
+            return None, None
+        if stratify is not None:
+            counts = np.bincount(stratify)
+            if counts.min() < 2 or n_val < counts.size or n - n_val < counts.size:
+                stratify = None
+        tr, va = train_test_split(np.arange(n), test_size=n_val, random_state=rng, stratify=stratify)
+        return tr, va
+
+    def _fit(self, p, X, Y, loss, n_out, stratify=None):
+        """Train on validated X (in the model's dtype) and Y; ``p`` are the checked hyperparameters."""
+        self._check_memory(p, X.shape[1], n_out, X.shape[0])
         rng = check_random_state(self.random_state)
-        X = np.ascontiguousarray(X, dtype=dtype)
         self.n_features_in_ = X.shape[1]
-        tr, va = validation_split(X.shape[0], float(self.validation_fraction), rng, stratify)
-        validation = (X[va], Y[va]) if va.size else None
-        if va.size:
+        tr, va = self._split(X.shape[0], rng, stratify)
+        validation = None
+        if va is not None:
+            validation = (X[va], Y[va])
             X, Y = X[tr], Y[tr]
-        self.network_ = self._build(self.n_features_in_, n_out, sizes, init, dtype, rng)
+        self.network_ = build_mlp(self.n_features_in_, p.sizes, n_out, activation=self.activation, init=p.init,
+                                  dropout=float(self.dropout), dtype=p.dtype, random_state=rng)
         optimizer = get_optimizer(self.optimizer, float(self.learning_rate))
-        self.history_ = train(self.network_, loss, X, Y, optimizer=optimizer, batch_size=int(self.batch_size),
-                              max_epochs=int(self.max_epochs), patience=self.patience, validation_data=validation,
-                              alpha=float(self.alpha), random_state=rng, verbose=self.verbose,
-                              desc=type(self).__name__)
+        config = _LoopConfig(batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
+                             patience=None if self.patience is None else int(self.patience),
+                             alpha=float(self.alpha), rng=rng, verbose=bool(self.verbose),
+                             desc=type(self).__name__)
+        self.history_ = _fit_loop(self.network_, loss, (X, Y, validation), optimizer, config)
+        _warn_convergence(self.history_, config, validation is not None, lr_name="learning_rate")
+        self.history_.pop("nan_what", None)
         self.loss_curve_ = list(self.history_["train_loss"])
         self.validation_loss_curve_ = list(self.history_["val_loss"])
         self.n_iter_ = max(self.history_["n_epochs"], 1)
         self.best_epoch_ = self.history_["best_epoch"]
-        self._release_buffers()
+        self.network_.free_caches()
         return self
 
-    def _release_buffers(self):
-        """Drop the cached batch arrays so a fitted model stays small (and copies/pickles fast)."""
-        for layer in self.network_.layers:
-            layer._buffers = {}
-            for name in ("x", "a", "mask"):
-                if hasattr(layer, name):
-                    setattr(layer, name, None)
-
     def _forward(self, X, chunk=2048):
-        """Network output (logits or values) for validated X, computed in chunks of rows."""
+        """Network output (logits or values) for validated X, in chunks of rows; refuses NaN or inf outputs."""
         net = self.network_
-        dtype = net.layers[0].W.dtype
-        X = np.asarray(X, dtype=dtype)
         out = None
-        for s in range(0, X.shape[0], chunk):
-            o = net.forward(X[s : s + chunk], training=False)
-            if out is None:
-                out = np.empty((X.shape[0], o.shape[1]), dtype=o.dtype)
-            out[s : s + chunk] = o
-        self._release_buffers()
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows as NaN, refused just below
+            for s in range(0, X.shape[0], chunk):
+                o = net.forward(X[s : s + chunk], training=False)
+                if out is None:
+                    out = np.empty((X.shape[0], o.shape[1]), dtype=o.dtype)
+                out[s : s + chunk] = o
+        net.free_caches()
+        bad = ~np.isfinite(out).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"The network's output is NaN or infinite for {int(bad.sum())} of {len(bad)} samples of X (first row "
+                f"{int(np.flatnonzero(bad)[0])}): X is too large for the network's {out.dtype} arithmetic. "
+                "Standardise X, or fit with dtype='float64'."
+            )
         return out
+
+    def _validate_X(self, X):
+        """X at predict time: fitted, same features, in the network's dtype (refused if outside its range)."""
+        check_is_fitted(self)
+        return self._validate_X_predict(X, dtype=self.network_.layers[0].W.dtype)
 
     @property
     def coefs_(self):
@@ -168,7 +245,9 @@ class _BaseMLP(Estimator):
     # -- persistence (physml.io) -----------------------------------------------------------------
 
     def _get_state(self):
-        """Fitted state as arrays and plain values, for :func:`physml.io.save`."""
+        """Fitted state as arrays and plain values, for :func:`physml.io.save` (empty when unfitted)."""
+        if not hasattr(self, "network_"):
+            return {}
         state = {"n_features_in_": int(self.n_features_in_), "history_": {
             "train_loss": [float(v) for v in self.history_["train_loss"]],
             "val_loss": [float(v) for v in self.history_["val_loss"]],
@@ -180,14 +259,28 @@ class _BaseMLP(Estimator):
         return state
 
     def _set_state(self, state):
-        """Rebuild the network from :meth:`_get_state`'s output (the inverse of it)."""
-        sizes, _, _ = self._validated_params()
-        n_layers = len(sizes) + 1
+        """Rebuild the network from :meth:`_get_state`'s output (the inverse of it).
+
+        The parameters are validated, and the arrays checked against them (shapes chained from
+        ``n_features_in_`` through ``hidden_layer_sizes``, one float dtype), before anything is built:
+        a file cannot make the network larger than the arrays it holds.
+        """
+        if not state:
+            return self
+        p = self._validated_params()
+        n_layers = len(p.sizes) + 1
         Ws = [np.asarray(state[f"W{i}"]) for i in range(n_layers)]
         bs = [np.asarray(state[f"b{i}"]) for i in range(n_layers)]
-        self.n_features_in_ = int(state["n_features_in_"])
-        self.network_ = self._build(Ws[0].shape[0], Ws[-1].shape[1], sizes, "zeros", Ws[0].dtype,
-                                    np.random.default_rng(0))
+        n_in = int(state["n_features_in_"])
+        widths = (n_in,) + p.sizes + (Ws[-1].shape[-1] if Ws[-1].ndim == 2 else -1,)
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            if W.shape != widths[i : i + 2] or b.shape != widths[i + 1 : i + 2] or W.dtype != Ws[0].dtype \
+                    or b.dtype != W.dtype or W.dtype not in (np.float32, np.float64):
+                raise ValueError(f"Saved layer {i} has shapes {W.shape} and {b.shape} (dtypes {W.dtype}, {b.dtype}), "
+                                 f"which do not follow n_features_in_={n_in} and hidden_layer_sizes={p.sizes}.")
+        self.n_features_in_ = n_in
+        self.network_ = build_mlp(n_in, p.sizes, widths[-1], activation=self.activation, init="zeros",
+                                  dropout=float(self.dropout), dtype=Ws[0].dtype, random_state=0)
         for layer, W, b in zip([lay for lay in self.network_.layers if isinstance(lay, Dense)], Ws, bs):
             np.copyto(layer.W, W)
             np.copyto(layer.b, b)
@@ -261,22 +354,22 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Train on X of shape (n, n_features) and y of shape (n,) or (n, n_outputs); returns self."""
-        X, y = check_X_y(X, y, dtype="numeric", multi_output=True)
-        dtype = self._validated_params()[2]
+        p = self._validated_params()
+        X, y = check_X_y(X, y, dtype=p.dtype, multi_output=True)
         self._y_1d = y.ndim == 1
-        Y = np.ascontiguousarray(y.reshape(len(y), -1), dtype=dtype)
+        Y = check_array(y.reshape(len(y), -1), name="y", dtype=p.dtype)  # refuses y beyond float32's range
         self.n_outputs_ = Y.shape[1]
-        return self._fit(X, Y, MSELoss(), self.n_outputs_)
+        return self._fit(p, X, Y, MSELoss(), self.n_outputs_)
 
     def predict(self, X):
         """Predictions (float64), shape (n,) (or (n, n_outputs) for a 2D y at fit)."""
-        X = self._validate_X_predict(X, dtype="numeric")
-        out = self._forward(X).astype(np.float64)
+        out = self._forward(self._validate_X(X)).astype(np.float64)
         return out[:, 0].copy() if self._y_1d else out
 
     def _get_state(self):
         state = super()._get_state()
-        state.update(n_outputs_=int(self.n_outputs_), y_1d=bool(self._y_1d))
+        if state:
+            state.update(n_outputs_=int(self.n_outputs_), y_1d=bool(self._y_1d))
         return state
 
     def __sklearn_tags__(self):
@@ -285,8 +378,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return tags
 
     def _set_state(self, state):
-        self.n_outputs_ = int(state["n_outputs_"])
-        self._y_1d = bool(state["y_1d"])
+        if state:
+            self.n_outputs_ = int(state["n_outputs_"])
+            self._y_1d = bool(state["y_1d"])
         return super()._set_state(state)
 
 
@@ -324,39 +418,35 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Train on X of shape (n, n_features) and labels y of shape (n,); returns self."""
-        X, y = check_X_y(X, y, dtype="numeric", y_numeric=False)
+        p = self._validated_params()
+        X, y = check_X_y(X, y, dtype=p.dtype, y_numeric=False)
         self.classes_, y_enc = check_classification_targets(y)
-        dtype = self._validated_params()[2]
         if len(self.classes_) == 2:
-            return self._fit(X, y_enc.astype(dtype), BinaryCrossEntropy(), 1, stratify=y_enc)
-        return self._fit(X, y_enc, CrossEntropy(), len(self.classes_), stratify=y_enc)
+            return self._fit(p, X, y_enc.astype(p.dtype), BinaryCrossEntropy(), 1, stratify=y_enc)
+        return self._fit(p, X, y_enc, CrossEntropy(), len(self.classes_), stratify=y_enc)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n, n_classes), columns ordered as ``classes_``."""
-        X = self._validate_X_predict(X, dtype="numeric")
-        z = self._forward(X).astype(np.float64)
+        z = self._forward(self._validate_X(X)).astype(np.float64)
         if len(self.classes_) == 2:
-            from scipy.special import expit
-
             # sigma(-z) rather than 1 - sigma(z): keeps p0 ~ e^{-z} instead of rounding it to 0 for z > 37
-            return np.column_stack([expit(-z[:, 0]), expit(z[:, 0])])
-        from .losses import softmax
-
+            return np.column_stack([sigmoid(-z[:, 0]), sigmoid(z[:, 0])])
         return softmax(z)
 
     def predict(self, X):
         """The most probable class of each sample."""
-        X = self._validate_X_predict(X, dtype="numeric")
-        z = self._forward(X)
+        z = self._forward(self._validate_X(X))  # a NaN output is refused there, never mapped to a label
         if len(self.classes_) == 2:
             return self.classes_[(z[:, 0] > 0).astype(np.int64)]
         return self.classes_[np.argmax(z, axis=1)]
 
     def _get_state(self):
         state = super()._get_state()
-        state["classes_"] = self.classes_
+        if state:
+            state["classes_"] = self.classes_
         return state
 
     def _set_state(self, state):
-        self.classes_ = np.asarray(state["classes_"])
+        if state:
+            self.classes_ = np.asarray(state["classes_"])
         return super()._set_state(state)

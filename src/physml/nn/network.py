@@ -84,6 +84,12 @@ class Sequential:
         self._wire()
         return self
 
+    def free_caches(self):
+        """Drop every layer's batch buffers and cached forward values (see :meth:`Layer.free_caches`)."""
+        for layer in self.layers:
+            layer.free_caches()
+        return self
+
     def parameters(self):
         """All trainable arrays, layer by layer ([W1, b1, W2, b2, ...])."""
         return [p for layer in self.layers for p in layer.parameters()]

@@ -12,51 +12,33 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 from scipy.linalg import blas
 from threadpoolctl import threadpool_limits
 
-from ..base import ConvergenceWarning, check_random_state, check_scalar, warn
-from ..optim import Optimizer, minibatches
+from ..base import ConvergenceWarning, check_array, check_random_state, check_scalar, warn
+from ..optim import Optimizer
+from ..optim.batches import _batches
 from .layers import Dense
 
-__all__ = ["train", "validation_split"]
+__all__ = ["train"]
 
 
-def validation_split(n, fraction, rng, stratify=None):
-    r"""Indices of a random train/validation split of n samples.
+@dataclass(frozen=True)
+class _LoopConfig:
+    """The checked settings of :func:`_fit_loop` (built by :func:`train` or an estimator's ``fit``)."""
 
-    Parameters
-    ----------
-    n : int
-    fraction : float in [0, 1)
-        Share of samples held out for validation.
-    rng : numpy.random.Generator
-    stratify : ndarray of shape (n,) of int, optional
-        Class labels: each class is split in the same proportion (and keeps at
-        least one sample in the training part).
-
-    Returns
-    -------
-    train_idx, val_idx : ndarray of int
-        ``val_idx`` is empty when ``fraction * n`` rounds to 0.
-    """
-    if fraction <= 0:
-        return np.arange(n), np.arange(0)
-    if stratify is None:
-        perm = rng.permutation(n)
-        n_val = min(int(round(fraction * n)), n - 1)
-        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    val = []
-    for c in np.unique(stratify):
-        idx = rng.permutation(np.flatnonzero(stratify == c))
-        val.append(idx[: min(int(round(fraction * idx.size)), idx.size - 1)])
-    val_idx = np.sort(np.concatenate(val))
-    train_mask = np.ones(n, dtype=bool)
-    train_mask[val_idx] = False
-    return np.flatnonzero(train_mask), val_idx
+    batch_size: int
+    max_epochs: int
+    patience: int | None
+    alpha: float
+    rng: np.random.Generator
+    verbose: bool = False
+    callback: object = None
+    desc: str = "training"
 
 
 def _l2_adder(W):
@@ -70,12 +52,11 @@ def _l2_adder(W):
 
 
 def _as_data(network, X, Y, names):
-    """X (as a C-contiguous array of the network's dtype) and Y (as an array) with the same number of rows >= 1."""
-    dtype = next((layer.W.dtype for layer in network.layers if isinstance(layer, Dense)), None)
-    X, Y = np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(Y)
-    if X.ndim == 0 or X.shape[0] == 0:
-        raise ValueError(f"{names[0]} must hold at least one sample (row), got shape {X.shape}.")
-    if Y.ndim == 0 or Y.shape[0] != X.shape[0]:
+    """X (C-contiguous, in the network's dtype, finite) and Y (an array) with the same number of rows >= 1."""
+    dtype = next((layer.W.dtype for layer in network.layers if isinstance(layer, Dense)), "numeric")
+    X = check_array(X, name=names[0], dtype=dtype, ensure_2d=False, allow_nd=True)
+    Y = check_array(Y, name=names[1], dtype=None, ensure_2d=False, allow_nd=True, ensure_min_samples=0)
+    if Y.shape[0] != X.shape[0]:
         raise ValueError(f"{names[0]} and {names[1]} must have the same number of rows, got shapes {X.shape} "
                          f"and {Y.shape}.")
     return X, Y
@@ -173,11 +154,41 @@ def train(network, loss, X, Y, *, optimizer, batch_size=200, max_epochs=200, pat
     if patience is not None:
         check_scalar(patience, "patience", numbers.Integral, min_val=1)
     check_scalar(alpha, "alpha", numbers.Real, min_val=0)
-    # A diverging run overflows before the cost turns inf/NaN: the ConvergenceWarning below
-    # reports it once, instead of a stream of RuntimeWarnings.
-    with np.errstate(over="ignore", invalid="ignore"), _threads_for(network, batch_size):
-        return _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data,
-                      alpha, random_state, verbose, callback, desc)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}.")
+    config = _LoopConfig(batch_size=int(batch_size), max_epochs=int(max_epochs),
+                         patience=None if patience is None else int(patience), alpha=float(alpha),
+                         rng=check_random_state(random_state), verbose=bool(verbose), callback=callback,
+                         desc=str(desc))
+    history = _fit_loop(network, loss, (X, Y, validation_data), optimizer, config)
+    _warn_convergence(history, config, validation_data is not None, lr_name="lr")
+    return history
+
+
+def _warn_convergence(history, config, validated, lr_name):
+    """The :class:`ConvergenceWarning` of a finished :func:`_fit_loop`, in the caller's parameter names.
+
+    Parameters
+    ----------
+    history : dict
+        What :func:`_fit_loop` returned.
+    config : _LoopConfig
+    validated : bool
+        Whether a validation cost was monitored.
+    lr_name : str
+        The learning rate's name for the user: ``"lr"`` for :func:`train`, ``"learning_rate"`` for an estimator.
+    """
+    if history["stop_reason"] == "nan":
+        warn(ConvergenceWarning(
+            f"The {history['nan_what']} in epoch {history['n_epochs'] + 1}; training stopped and the parameters of "
+            f"epoch {history['best_epoch']} were restored. Try a lower {lr_name}, or standardise the inputs."))
+        return
+    still_improving = history["n_epochs"] - history["best_epoch"] < (config.patience or 1)
+    if history["stop_reason"] == "max_epochs" and still_improving and history["n_epochs"] > 0:
+        what = "validation" if validated else "training"
+        warn(ConvergenceWarning(
+            f"Reached max_epochs={config.max_epochs} while the {what} cost was still improving (best at epoch "
+            f"{history['best_epoch']}); increase max_epochs (or the {lr_name}) to train to the minimum."))
 
 
 # Below this many multiply-adds per matrix product (~0.1 ms of one core) a second BLAS thread saves
@@ -211,29 +222,52 @@ def _threads_for(network, batch_size):
         numba.set_num_threads(n_threads)
 
 
-def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, validation_data, alpha,
-           random_state, verbose, callback, desc):
-    """The loop of :func:`train` (inputs assumed validated; owns its batch buffers)."""
-    rng = check_random_state(random_state)
+def _fit_loop(network, loss, data, optimizer, config):
+    """The loop of :func:`train`: inputs assumed validated; owns its batch buffers; warns nothing.
+
+    Parameters
+    ----------
+    network : Sequential
+    loss : Loss
+    data : tuple (X, Y, validation)
+        X C-contiguous in the network's dtype, Y with as many rows; validation
+        is None or such a pair.
+    optimizer : Optimizer
+    config : _LoopConfig
+
+    Returns
+    -------
+    history : dict
+        As :func:`train`'s, plus ``nan_what`` (what became inf/NaN, when ``stop_reason`` is "nan").
+    """
+    X, Y, validation_data = data
+    # A diverging run overflows before the cost turns inf/NaN: the caller's ConvergenceWarning reports it
+    # once, instead of a stream of RuntimeWarnings.
+    with np.errstate(over="ignore", invalid="ignore"), _threads_for(network, config.batch_size):
+        return _epochs(network, loss, X, Y, validation_data, optimizer, config)
+
+
+def _epochs(network, loss, X, Y, validation_data, optimizer, config):
+    rng, alpha, patience = config.rng, config.alpha, config.patience
     params, grads = network.parameters(), network.gradients()
     best_params = [p.copy() for p in params]
     l2 = [(layer.dW, _l2_adder(layer.W)) for layer in network.layers if isinstance(layer, Dense)] if alpha > 0 else []
     n = X.shape[0]
-    batch_size = min(batch_size, n)
+    batch_size = min(config.batch_size, n)
     X_b = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)
     Y_b = np.empty((batch_size,) + Y.shape[1:], dtype=Y.dtype)
 
     history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "best_loss": np.inf,
                "n_epochs": 0, "stop_reason": "max_epochs"}
-    epochs = range(1, max_epochs + 1)
+    epochs = range(1, config.max_epochs + 1)
     bar = None
-    if verbose:
+    if config.verbose:
         from tqdm.auto import tqdm
 
-        epochs = bar = tqdm(epochs, desc=desc, disable=None, leave=False)
+        epochs = bar = tqdm(epochs, desc=config.desc, disable=None, leave=False)
     for epoch in epochs:
         total = 0.0
-        for idx in minibatches(n, batch_size, shuffle=True, random_state=rng):
+        for idx in _batches(n, batch_size, True, rng):
             m = idx.size
             xb, yb = X_b[:m], Y_b[:m]
             # indices are valid by construction; mode="clip" skips NumPy's slow bounds-checked path (4x)
@@ -253,11 +287,7 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
         what = (f"training cost became {E}" if not np.isfinite(E) else
                 "parameters became inf or NaN" if not all(np.isfinite(p).all() for p in params) else None)
         if what is not None:
-            history["stop_reason"] = "nan"
-            warn(ConvergenceWarning(
-                f"The {what} in epoch {epoch}; training stopped and the parameters of "
-                f"epoch {history['best_epoch']} were restored. Try a lower learning_rate, or standardise the "
-                "inputs."))
+            history["stop_reason"], history["nan_what"] = "nan", what
             break
         history["train_loss"].append(E)
         monitored = E
@@ -271,8 +301,8 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
                 np.copyto(b, p)
         if bar is not None:
             bar.set_postfix(train=f"{E:.4g}", val=f"{monitored:.4g}" if validation_data is not None else "-")
-        if callback is not None:
-            callback(epoch, network, history)
+        if config.callback is not None:
+            config.callback(epoch, network, history)
         if patience is not None and epoch - history["best_epoch"] >= patience:
             history["stop_reason"] = "patience"
             break
@@ -281,10 +311,4 @@ def _train(network, loss, X, Y, optimizer, batch_size, max_epochs, patience, val
 
     for b, p in zip(best_params, params):
         np.copyto(p, b)
-    still_improving = history["n_epochs"] - history["best_epoch"] < (patience or 1)
-    if history["stop_reason"] == "max_epochs" and still_improving and history["n_epochs"] > 0:
-        what = "validation" if validation_data is not None else "training"
-        warn(ConvergenceWarning(
-            f"Reached max_epochs={max_epochs} while the {what} cost was still improving (best at epoch "
-            f"{history['best_epoch']}); increase max_epochs (or the learning_rate) to train to the minimum."))
     return history

@@ -7,9 +7,10 @@ r"""Optimisers of the lecture (S5-S10), a genetic algorithm (S11), ``minimize`` 
 >>> opt.step(theta, [np.ones(3)])   # updates theta[0] in place
 """
 
+from ..numdiff import numerical_gradient, numerical_hessian
 from .batches import minibatches
 from .genetic import GeneticAlgorithm
-from .minimize import OptimizeResult, central_differences, minimize, numerical_gradient, numerical_hessian
+from .minimize import OptimizeResult, minimize
 from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop, get_optimizer
 from .schedules import Constant, ExponentialDecay, StepDecay, get_schedule
 
@@ -28,7 +29,6 @@ __all__ = [
     "get_schedule",
     "minimize",
     "OptimizeResult",
-    "central_differences",
     "numerical_gradient",
     "numerical_hessian",
     "minibatches",

@@ -18,105 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..base import check_scalar
-from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop
+from ..base import check_array, check_scalar
+from ..numdiff import numerical_gradient, numerical_hessian
+from .optimizers import Newton, _from_registry
 
-__all__ = ["OptimizeResult", "central_differences", "minimize", "numerical_gradient", "numerical_hessian"]
-
-_EPS = np.finfo(np.float64).eps
-
-
-def numerical_gradient(fun, x):
-    r"""Central finite-difference gradient :math:`\partial_i E \approx [E(x+h_i e_i) - E(x-h_i e_i)]/(2h_i)`.
-
-    The step :math:`h_i = \epsilon^{1/3}\max(1, |x_i|)` (:math:`\epsilon` the
-    float64 machine epsilon) balances the :math:`O(h^2)` truncation error
-    against rounding; the result is accurate to about :math:`10^{-10}`
-    relative for smooth functions. Costs :math:`2n` evaluations of ``fun``.
-
-    Parameters
-    ----------
-    fun : callable
-        ``fun(x) -> float``.
-    x : ndarray of any shape, float64
-        Not modified (the differences are taken on a copy).
-
-    Returns
-    -------
-    ndarray of the shape of ``x``
-    """
-    x = np.array(x, dtype=np.float64)
-    return central_differences(lambda: fun(x), x)
-
-
-def central_differences(f, x, step=None):
-    r"""Gradient of ``f()`` with respect to the array ``x``, which ``f`` reads: :math:`[f(x+h e_i) - f(x-h e_i)]/(2h)`.
-
-    Each entry of ``x`` is perturbed **in place** and restored, so ``f`` may
-    read ``x`` through any object that holds it (a layer's weights, say).
-    This is the one finite-difference loop of physml: :func:`numerical_gradient`
-    and the gradient checks of :mod:`physml.nn` both call it.
-
-    Parameters
-    ----------
-    f : callable
-        No arguments; returns a float that depends on the current values of ``x``.
-    x : ndarray of any shape, float64, writeable
-    step : float or None
-        The step h; None takes :math:`h_i = \epsilon^{1/3}\max(1, |x_i|)`.
-
-    Returns
-    -------
-    ndarray of the shape of ``x``
-    """
-    g = np.empty(x.shape, dtype=np.float64)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    if not np.may_share_memory(flat, x):
-        raise ValueError("x must be an array whose entries f reads; this view cannot be perturbed in place "
-                         "(reshape(-1) copies it): pass the contiguous array itself.")
-    for i in range(flat.size):
-        xi = flat[i]
-        h = _EPS ** (1 / 3) * max(1.0, abs(xi)) if step is None else step
-        flat[i] = xi + h
-        f_plus = f()
-        flat[i] = xi - h
-        f_minus = f()
-        flat[i] = xi
-        gflat[i] = (f_plus - f_minus) / (2 * h)
-    return g
-
-
-def numerical_hessian(grad, x):
-    r"""Central finite-difference Hessian from a gradient, symmetrised.
-
-    :math:`H_{:,j} \approx [\nabla E(x+h_j e_j) - \nabla E(x-h_j e_j)]/(2h_j)`, then
-    :math:`(H + H^T)/2`, with :math:`h_j` as in :func:`numerical_gradient`.
-
-    Parameters
-    ----------
-    grad : callable
-        ``grad(x) -> ndarray`` of the shape of ``x``.
-    x : ndarray of any shape, float64
-
-    Returns
-    -------
-    ndarray of shape (x.size, x.size)
-    """
-    x = np.array(x, dtype=np.float64)
-    flat = x.reshape(-1)
-    n = flat.size
-    H = np.empty((n, n))
-    for j in range(n):
-        xj = flat[j]
-        h = _EPS ** (1 / 3) * max(1.0, abs(xj))
-        flat[j] = xj + h
-        g_plus = np.asarray(grad(x), dtype=np.float64).reshape(-1)
-        flat[j] = xj - h
-        g_minus = np.asarray(grad(x), dtype=np.float64).reshape(-1)
-        flat[j] = xj
-        H[:, j] = (g_plus - g_minus) / (2 * h)
-    return 0.5 * (H + H.T)
-
+__all__ = ["OptimizeResult", "minimize"]
 
 @dataclass
 class OptimizeResult:
@@ -155,30 +61,6 @@ class OptimizeResult:
     n_eval: int = 0
 
 
-_METHODS = {
-    "gd": (GradientDescent, {}),
-    "sgd": (GradientDescent, {}),
-    "momentum": (Momentum, {}),
-    "nesterov": (Momentum, {"nesterov": True}),
-    "rmsprop": (RMSprop, {}),
-    "adam": (Adam, {}),
-    "newton": (Newton, {}),
-}
-
-
-def _make_optimizer(method, options):
-    if isinstance(method, Optimizer):
-        if options:
-            raise TypeError(f"options {sorted(options)} cannot be combined with an Optimizer instance; "
-                            "set them on the instance.")
-        method.reset()
-        return method
-    if not isinstance(method, str) or method.lower() not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)} or an Optimizer instance, got {method!r}.")
-    cls, fixed = _METHODS[method.lower()]
-    return cls(**{**fixed, **options})
-
-
 def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=1e-6, callback=None,
              **options):
     r"""Minimise :math:`E(\theta)` with one of the lecture's optimisers (S5-S10).
@@ -191,13 +73,15 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
         Starting point (copied, float64).
     grad : callable or None
         ``grad(x) -> ndarray`` of the shape of ``x``. None: central finite
-        differences (:func:`numerical_gradient`, :math:`2n` calls of ``fun``
+        differences (:func:`physml.numdiff.numerical_gradient`, :math:`2n` calls of ``fun``
         per step, accurate to about 1e-10 relative).
     hess : callable or None
         ``hess(x) -> (n, n) ndarray``, used by ``method="newton"`` only. None:
-        central differences of the gradient (:func:`numerical_hessian`).
+        central differences of the gradient (:func:`physml.numdiff.numerical_hessian`).
     method : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam", "newton", "genetic"} or Optimizer
-        The update rule. A name builds the optimiser with ``**options``.
+        The update rule. A name builds the optimiser with ``**options``; an
+        instance is copied (same hyperparameters, no state), as by
+        :func:`~physml.optim.get_optimizer`: the caller's object is not changed.
         "genetic" runs :class:`~physml.optim.GeneticAlgorithm` (S11), which
         needs ``bounds=[(low, high), ...]`` and uses no gradient: ``max_iter``
         counts generations, ``x0`` joins the initial population, ``tol`` with
@@ -236,10 +120,13 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
     for name, f in (("grad", grad), ("hess", hess), ("callback", callback)):
         if f is not None and not callable(f):
             raise TypeError(f"{name} must be callable or None, got {type(f).__name__}.")
-    x = np.array(x0, dtype=np.float64)
-    if x.size == 0 or not np.all(np.isfinite(x)):
-        raise ValueError("x0 must be a non-empty array of finite numbers.")
-    opt = _make_optimizer(method, options)
+    if np.ndim(x0) == 0:  # a scalar parameter
+        x = check_array([x0], name="x0", ensure_2d=False, copy=True).reshape(())
+    else:
+        x = check_array(x0, name="x0", ensure_2d=False, allow_nd=True, copy=True, ensure_min_features=0)
+    if x.size == 0:
+        raise ValueError(f"x0 must be a non-empty array of finite numbers, got shape {x.shape}.")
+    opt = _from_registry(method, options, name="method", allow_newton=True)
     newton = isinstance(opt, Newton)
     if grad is None:
         grad = lambda z: numerical_gradient(fun, z)  # noqa: E731

@@ -69,8 +69,6 @@ class Optimizer(Estimator):
 
     def _validate(self):
         check_scalar(self.lr, "lr", _Real, min_val=0, include_boundaries="neither")
-        if not np.isfinite(self.lr):
-            raise ValueError(f"lr must be finite, got {self.lr}.")
         self._schedule = get_schedule(self.schedule)
         self._check_hyperparameters()
 
@@ -88,6 +86,7 @@ class Optimizer(Estimator):
         self.t = 0
         self.eta_t = None
         self.state = {}
+        self._checked = None
 
     def learning_rate(self, t: int) -> float:
         r"""The learning rate :math:`\eta_t` of step ``t`` (1-based)."""
@@ -107,17 +106,33 @@ class Optimizer(Estimator):
         grads : list of array-like (or one array)
             Gradients :math:`g_t = \nabla_\theta E`, same shapes as ``params``.
         """
-        params, grads = self._check_pairs(params, grads)
+        params, grads, fresh = self._check_pairs(params, grads)
         self.t += 1
         eta = self.learning_rate(self.t)
         self.eta_t = eta
         for i, (theta, g) in enumerate(zip(params, grads)):
-            self._update(theta, g, self._state_for(i, theta), eta)
+            self._update(theta, g, self._state_for(i, theta, fresh), eta)
 
     def _check_pairs(self, params, grads):
+        """Checked (params, grads) lists, and whether they are a new set; the checks run once per set.
+
+        A training loop passes the same parameter and gradient arrays at every step: the arrays of
+        the last checked set are held (so their identities cannot be reused by new arrays), and a
+        step with the very same arrays skips the checks and the state-shape comparison.
+        """
         if isinstance(params, np.ndarray):
             params, grads = [params], [grads]
         params, grads = list(params), list(grads)
+        last = self._checked
+        if (last is not None and len(params) == len(last[0]) and len(grads) == len(last[1])
+                and all(a is b for a, b in zip(params, last[0])) and all(a is b for a, b in zip(grads, last[1]))):
+            return params, grads, False
+        params, checked = self._check_new_pairs(params, grads)
+        # remembered only when no gradient had to be cast (a cast gives new arrays at every step)
+        self._checked = (params, grads) if all(g is g0 for g, g0 in zip(checked, grads)) else None
+        return params, checked, True
+
+    def _check_new_pairs(self, params, grads):
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)} and {len(grads)}.")
         out = []
@@ -137,11 +152,11 @@ class Optimizer(Estimator):
             out.append(g)
         return params, out
 
-    def _state_for(self, i, theta):
+    def _state_for(self, i, theta, fresh=True):
         state = self.state.get(i)
         if state is None:
             state = self.state[i] = self._init_state(theta)
-        else:
+        elif fresh:  # a new set of arrays: does the state (keyed by position) still fit?
             for name, a in state.items():
                 if a.shape != theta.shape:
                     raise ValueError(f"params[{i}] has shape {theta.shape} but its state {name!r} has shape "
@@ -384,7 +399,7 @@ class Newton(Optimizer):
             raise ValueError("Newton.step needs hessians: one (n, n) Hessian per parameter of size n.")
         if isinstance(params, np.ndarray):
             hessians = [hessians]
-        params, grads = self._check_pairs(params, grads)
+        params, grads, _ = self._check_pairs(params, grads)
         hessians = list(hessians)
         if len(hessians) != len(params):
             raise ValueError(f"hessians must have one entry per parameter, got {len(hessians)} for {len(params)}.")
@@ -419,15 +434,41 @@ class Newton(Optimizer):
         return cho_solve(cho_factor(H + lam * np.eye(len(H))), grad)
 
 
-_NAMES = {
-    "gd": lambda lr: GradientDescent(lr),
-    "sgd": lambda lr: GradientDescent(lr),
-    "momentum": lambda lr: Momentum(lr, momentum=0.9),
-    "nesterov": lambda lr: Momentum(lr, momentum=0.9, nesterov=True),
-    "rmsprop": lambda lr: RMSprop(lr),
-    "adam": lambda lr: Adam(lr),
+# The one optimiser registry: a name -> (class, fixed arguments). Learning rates and every other default
+# come from the class itself, so they are written once, in its signature.
+_REGISTRY = {
+    "gd": (GradientDescent, {}),
+    "sgd": (GradientDescent, {}),
+    "momentum": (Momentum, {}),
+    "nesterov": (Momentum, {"nesterov": True}),
+    "rmsprop": (RMSprop, {}),
+    "adam": (Adam, {}),
+    "newton": (Newton, {}),
 }
-_DEFAULT_LR = {"gd": 0.01, "sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.01, "adam": 1e-3}
+
+
+def _from_registry(optimizer, options, *, name, allow_newton):
+    """A fresh optimiser from a name (built with ``options``) or an instance (copied, state-free).
+
+    Shared by :func:`get_optimizer` and :func:`physml.optim.minimize`, which so treat an instance
+    alike: the caller's object is never changed.
+    """
+    names = sorted(k for k in _REGISTRY if allow_newton or k != "newton")
+    if isinstance(optimizer, Optimizer):
+        if isinstance(optimizer, Newton) and not allow_newton:
+            raise ValueError("Newton needs a Hessian at every step and cannot be an estimator's optimizer; "
+                             f"use one of {names} or a first-order Optimizer instance.")
+        if options:
+            raise TypeError(f"options {sorted(options)} cannot be combined with an Optimizer instance; "
+                            "set them on the instance.")
+        return clone(optimizer)
+    if not isinstance(optimizer, str):
+        raise TypeError(f"{name} must be a name or an Optimizer instance, got {type(optimizer).__name__}.")
+    key = optimizer.lower()
+    if key not in names:
+        raise ValueError(f"{name} must be one of {names} or an Optimizer instance, got {optimizer!r}.")
+    cls, fixed = _REGISTRY[key]
+    return cls(**{**fixed, **options})
 
 
 def get_optimizer(optimizer, lr=None) -> Optimizer:
@@ -436,26 +477,19 @@ def get_optimizer(optimizer, lr=None) -> Optimizer:
     Parameters
     ----------
     optimizer : {"sgd", "gd", "momentum", "nesterov", "rmsprop", "adam"} or Optimizer
-        A name builds that optimiser with ``lr`` ("momentum" and "nesterov"
-        with :math:`\gamma = 0.9`). An instance (not :class:`Newton`, which needs Hessians) gives a new optimiser with the
+        A name builds that optimiser with ``lr`` and the class's other defaults
+        ("momentum" and "nesterov" with :math:`\gamma = 0.9`). An instance (not
+        :class:`Newton`, which needs Hessians) gives a new optimiser with the
         same hyperparameters and no state, so that fitting twice starts afresh
         and the caller's object is not changed; ``lr`` is then ignored.
     lr : float > 0 or None
-        Learning rate for a name; None takes the default (1e-3 for Adam, 0.01 otherwise).
+        Learning rate for a name; None takes the class default (1e-3 for Adam, 0.01 otherwise).
 
     Returns
     -------
     Optimizer
         A new optimiser with ``t == 0``.
     """
-    if isinstance(optimizer, Newton):
-        raise ValueError("Newton needs a Hessian at every step and cannot be an estimator's optimizer; "
-                         f"use one of {sorted(_NAMES)} or a first-order Optimizer instance.")
     if isinstance(optimizer, Optimizer):
-        return clone(optimizer)
-    if isinstance(optimizer, str):
-        key = optimizer.lower()
-        if key not in _NAMES:
-            raise ValueError(f"optimizer must be one of {sorted(_NAMES)} or an Optimizer instance, got {optimizer!r}.")
-        return _NAMES[key](_DEFAULT_LR[key] if lr is None else lr)
-    raise TypeError(f"optimizer must be a name or an Optimizer instance, got {type(optimizer).__name__}.")
+        return _from_registry(optimizer, {}, name="optimizer", allow_newton=False)
+    return _from_registry(optimizer, {} if lr is None else {"lr": lr}, name="optimizer", allow_newton=False)
