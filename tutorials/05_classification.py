@@ -34,6 +34,7 @@ import numpy as np
 from physml.base import ConvergenceWarning
 from physml.generative import GaussianGenerativeClassifier
 from physml.linear import LeastSquaresClassifier, LogisticRegression, Perceptron
+from physml.tree import DecisionTreeClassifier, RandomForestClassifier, export_text
 
 # PHYSML_TUTORIAL_SMALL=1 (set by the test suite) shrinks every size so the notebook runs in seconds
 SMALL = os.environ.get("PHYSML_TUTORIAL_SMALL") == "1"
@@ -213,3 +214,54 @@ plt.show()
 # like the data, and the star, far from both classes, gets a log-density well
 # below every training point's, so it can be flagged as an outlier, something
 # a discriminative classifier cannot do.
+
+# %% [markdown]
+# ## 5. Decision trees and random forests (S32, S33)
+#
+# A decision tree asks one question at a time, "is $x_j \le$ threshold?", and
+# splits the data in two at each node, choosing the feature and threshold that
+# make the two halves purest (lowest Gini impurity). Its boundary is made of
+# axis-parallel pieces, and it reads as a set of human-readable rules. On the
+# three classes of section 3:
+
+# %%
+tree = DecisionTreeClassifier(max_depth=2, random_state=SEED).fit(X3, y3)
+print(export_text(tree, feature_names=["x1", "x2"]))
+print(f"training accuracy of the depth-2 tree: {tree.score(X3, y3):.3f}")
+fig, ax = plt.subplots(figsize=(5, 4.5))
+regions = tree.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+ax.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=["tab:blue", "tab:orange", "tab:green"], alpha=0.25)
+for k in range(3):
+    ax.scatter(*X3[y3 == k].T, s=12)
+ax.set(xlabel="x1", ylabel="x2", title="a depth-2 tree: axis-parallel cuts")
+plt.show()
+
+# %% [markdown]
+# **Interpretation.** Two questions are enough to separate three blobs, and the
+# printed rules are the whole model: a physicist can read, check and argue with
+# them. A deep tree would instead carve out every training point (high
+# variance). A random forest averages many deep trees, each grown on a
+# bootstrap replicate of the data and choosing each split among a random
+# subset of about $\sqrt p$ features, so their errors decorrelate and average out.
+# Which features matter? Add eight features of pure noise to the two real ones:
+
+# %%
+noise = rng.normal(size=(len(y3), 8))
+X_noisy = np.c_[X3, noise]
+names = ["x1", "x2"] + [f"noise {i}" for i in range(1, 9)]
+forest = RandomForestClassifier(n_estimators=100, oob_score=True, random_state=SEED).fit(X_noisy, y3)
+print(f"out-of-bag accuracy (each point predicted by the trees that never saw it): {forest.oob_score_:.3f}")
+order = np.argsort(forest.feature_importances_)[::-1]
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(np.array(names)[order], forest.feature_importances_[order])
+ax.set(ylabel="mean impurity decrease", title="random forest: feature importances")
+ax.tick_params(axis="x", rotation=45)
+plt.show()
+
+# %% [markdown]
+# **Interpretation.** The two real coordinates carry nearly all the importance
+# (the total impurity decrease they bring, averaged over the trees); the noise
+# features share the small remainder, picked up when a tree fits noise deep
+# down. The out-of-bag accuracy estimates the accuracy on new data without a
+# separate validation set: each tree leaves out about $e^{-1} \approx 37\%$ of
+# the points.

@@ -126,8 +126,10 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
         K = len(self.classes_)
         counts = np.bincount(y_encoded, minlength=K)
         self.priors_ = counts / n
-        onehot = (y_encoded[:, None] == np.arange(K)).astype(np.float64)
-        self.means_ = onehot.T @ X / counts[:, None]  # class sums as one matrix product
+        # per-class reductions, not a one-hot matrix product: a (K x n)(n x p) product with K ~ 2 keeps BLAS
+        # threads spinning for nothing (measured: 0.5 s to 20 s on a loaded 2-core machine)
+        members = [np.flatnonzero(y_encoded == k) for k in range(K)]
+        self.means_ = np.array([X[rows].mean(axis=0) for rows in members])
         self.epsilon_ = float(self.var_smoothing) * float(X.var(axis=0).max())
         Xc = X - self.means_[y_encoded]  # each sample minus its class mean
         if self.covariance == "shared":
@@ -135,13 +137,13 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
             factors = [self._cholesky(self.covariances_, "the shared covariance")]
         elif self.covariance == "full":
             self.covariances_ = np.empty((K, p, p))
-            for k in range(K):
-                Xk = Xc[y_encoded == k]
+            for k, rows in enumerate(members):
+                Xk = Xc[rows]
                 self.covariances_[k] = Xk.T @ Xk / counts[k] + self.epsilon_ * np.eye(p)
             factors = [self._cholesky(S, f"the covariance of class {self.classes_[k]!r}")
                        for k, S in enumerate(self.covariances_)]
         else:
-            self.covariances_ = onehot.T @ (Xc * Xc) / counts[:, None] + self.epsilon_
+            self.covariances_ = np.array([np.mean(Xc[rows] ** 2, axis=0) for rows in members]) + self.epsilon_
             if np.any(self.covariances_ <= 0):
                 k = int(np.flatnonzero((self.covariances_ <= 0).any(axis=1))[0])
                 raise ValueError(f"A feature has zero variance in class {self.classes_[k]!r}; "
