@@ -30,6 +30,7 @@ import numbers
 import numpy as np
 
 from ..base import Estimator, check_n_jobs, check_random_state, check_scalar
+from ._result import OptimizeResult
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -141,8 +142,6 @@ class GeneticAlgorithm(Estimator):
             ``n_eval`` (cost evaluations), ``history`` (best cost per generation,
             starting with the initial population's), ``converged``, ``message``.
         """
-        from .minimize import OptimizeResult
-
         self._validate_params()
         if not callable(fun):
             raise TypeError(f"fun must be callable, got {type(fun).__name__}.")
@@ -160,8 +159,7 @@ class GeneticAlgorithm(Estimator):
         n_jobs = check_n_jobs(n_jobs)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {type(callback).__name__}.")
-        return _evolve(self, fun, lo, hi, x0, max_generations, tol, patience, vectorized, n_jobs, callback,
-                       OptimizeResult)
+        return _evolve(self, fun, lo, hi, x0, max_generations, tol, patience, vectorized, n_jobs, callback)
 
 
 def _check_bounds(bounds):
@@ -216,7 +214,7 @@ class _Evaluator:
         return True
 
 
-def _evolve(ga, fun, lo, hi, x0, max_generations, tol, patience, vectorized, n_jobs, callback, result_cls):
+def _evolve(ga, fun, lo, hi, x0, max_generations, tol, patience, vectorized, n_jobs, callback):
     """The generation loop; inputs assumed validated."""
     rng = check_random_state(ga.random_state)
     n, dim = ga.population_size, lo.size
@@ -267,6 +265,6 @@ def _evolve(ga, fun, lo, hi, x0, max_generations, tol, patience, vectorized, n_j
     else:
         message = f"max_generations = {max_generations} reached"
     best = int(np.argmin(f))
-    return result_cls(x=P[best].copy(), fun=float(f[best]), n_iter=gen, converged=converged,
+    return OptimizeResult(x=P[best].copy(), fun=float(f[best]), n_iter=gen, converged=converged,
                       history=np.asarray(history), message=message + f" ({evaluate.n_eval} evaluations)",
                       n_eval=evaluate.n_eval)

@@ -14,52 +14,15 @@ r"""``minimize``: run any optimiser of S5-S10 on a function of a parameter vecto
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..base import check_array, check_scalar
 from ..numdiff import numerical_gradient, numerical_hessian
+from ._result import OptimizeResult
+from .genetic import GeneticAlgorithm
 from .optimizers import Newton, _from_registry
 
 __all__ = ["OptimizeResult", "minimize"]
-
-@dataclass
-class OptimizeResult:
-    r"""What :func:`minimize` returns.
-
-    Attributes
-    ----------
-    x : ndarray
-        The solution: the last point, or the best point seen if the run diverged.
-    fun : float
-        :math:`E(x)`.
-    n_iter : int
-        Number of steps taken.
-    converged : bool
-        True when :math:`\max_i |\partial_i E(x)| \le` ``tol``.
-    history : ndarray of shape (n_iter + 1,)
-        The cost at the start and after every step.
-    message : str
-        Why the run stopped (and, for Newton, how many steps had to be damped).
-    n_damped : int
-        Newton steps whose Hessian was not positive definite (0 for the other methods).
-    grad_norm : float
-        :math:`\max_i |\partial_i E|` at the last gradient evaluation.
-    n_eval : int
-        Cost evaluations (the genetic algorithm; 0 for the gradient methods).
-    """
-
-    x: np.ndarray
-    fun: float
-    n_iter: int
-    converged: bool
-    history: np.ndarray
-    message: str
-    n_damped: int = 0
-    grad_norm: float = field(default=float("nan"))
-    n_eval: int = 0
-
 
 def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=1e-6, callback=None,
              **options):
@@ -190,8 +153,6 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
 
 
 def _minimize_genetic(fun, x0, max_iter, tol, callback, options):
-    from .genetic import GeneticAlgorithm
-
     options = dict(options)
     bounds = options.pop("bounds", None)
     if bounds is None:
