@@ -451,3 +451,38 @@ def test_malformed_object_array_is_rejected(tmp_path, data):
     _rewrite(path, change)
     with pytest.raises(ValueError, match="malformed object array"):
         pio.load(path)
+
+
+def test_load_refuses_a_file_declaring_more_than_max_bytes_before_reading_it(saved):
+    with pytest.raises(ValueError, match="the limit is 64 bytes"):
+        pio.load(saved, max_bytes=64)
+    assert isinstance(pio.load(saved, max_bytes=10**6), Ridge)
+
+
+def test_load_refuses_a_tiny_file_declaring_a_huge_array_without_memory_error(saved):
+    # issue 9: a 477-byte file declaring a (1e6, 1e6) array raised MemoryError
+    import io as _io
+    import zipfile
+
+    with zipfile.ZipFile(saved) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    key = next(k for k in entries if not k.startswith("__"))
+    header = _io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    entries[key] = header.getvalue()
+    with zipfile.ZipFile(saved, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match="the file is damaged"):
+        pio.load(saved, max_bytes=10**20)
+
+
+def test_save_writes_through_a_symlink_and_refuses_a_directory(tmp_path, data):
+    target = tmp_path / "real.npz"
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    pio.save(Ridge().fit(*data), link)
+    assert link.is_symlink() and isinstance(pio.load(target), Ridge)
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(ValueError, match="is a directory"):
+        pio.save(Ridge(), tmp_path / "folder.npz")
