@@ -106,8 +106,12 @@ def test_randomized_on_ising_spins_matches_full():
 
 
 def test_auto_rule():
-    assert _auto_solver(64000, 1600, 2) == "covariance"
+    # tall: randomized when its (4q+4)(k+10) products per column of X cost less than one SYRK
+    assert _auto_solver(64000, 1600, 2) == "randomized"
+    assert _auto_solver(64000, 1600, 50) == "covariance"
     assert _auto_solver(20000, 400, 50) == "covariance"
+    assert _auto_solver(20000, 300, 2) == "covariance"
+    assert _auto_solver(20000, 400, 0.9) == "covariance"
     assert _auto_solver(300, 200, 2) == "full"
     assert _auto_solver(2000, 5000, 10) == "randomized"
     assert _auto_solver(2000, 5000, None) == "full"

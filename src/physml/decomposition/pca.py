@@ -37,12 +37,17 @@ Three solvers compute the same quantities:
     copied. :math:`O(n p k q)`; accurate for the leading components when the
     spectrum decays.
 
-``svd_solver="auto"`` picks, and records in ``svd_solver_`` (rule measured on
-2 cores; see :data:`_COVARIANCE_MAX_FEATURES`):
+``svd_solver="auto"`` picks, and records in ``svd_solver_``, by counting
+multiply-adds (the rule was fitted to timings on 2 shared cores, where every
+ratio below matched the count):
 
-1. ``"covariance"`` when :math:`n \ge 2p` and :math:`p \le 2000`: one pass of
-   GEMM over X beats every other route on tall data (64k x 1600 float32,
-   2 components: covariance 1.2 s, randomized 1.6 s, full 12 s);
+1. tall data, :math:`n \ge 2p` and :math:`p \le 2000`: the covariance route
+   costs :math:`n p^2/2` (one SYRK) and the randomized one
+   :math:`(2q+2)\,n p\,l` for :math:`l = k + 10` directions and :math:`q`
+   power iterations, so ``"randomized"`` when :math:`(4q+4)\,l < p`, else
+   ``"covariance"`` (64k x 1600 spins, k = 2: randomized 26 s vs covariance
+   80 s on the loaded machine; k = 50: covariance. 20k x 400, k = 2: 2.6 s vs
+   2.8 s, at the boundary; k = 50: covariance 8.8 s vs randomized 18 s);
 2. ``"full"`` when :math:`\max(n, p) \le 500`, or ``n_components`` is a
    fraction or None (the whole spectrum is needed);
 3. ``"randomized"`` when :math:`k < 0.8 \min(n, p)`;
@@ -69,8 +74,8 @@ from ..base import Estimator, TransformerMixin, check_array, check_random_state,
 __all__ = ["PCA"]
 
 _SOLVERS = ("auto", "full", "covariance", "randomized")
-#: "auto" takes the covariance route for n >= 2p up to this many features (eigh of p x p
-#: costs ~p^3 and the Gram matrix n p^2: beyond ~2000 features randomized wins for few components).
+#: "auto" considers the covariance route for n >= 2p up to this many features (beyond, the p^3 of
+#: eigh and the p x p matrix itself weigh in).
 _COVARIANCE_MAX_FEATURES = 2000
 # Rows of X centred at a time by the covariance route: about 8 MiB per block.
 _BLOCK_BYTES = 2**23
@@ -165,9 +170,16 @@ def _total_variance(X, mean):
     return total / (n - 1)
 
 
-def _auto_solver(n, p, k):
+def _power_iterations(n, p, k):
+    """scikit-learn's "auto": 7 power iterations for few components, 4 otherwise."""
+    return 7 if k < 0.1 * min(n, p) else 4
+
+
+def _auto_solver(n, p, k, n_oversamples=10):
     """The measured "auto" rule of the module docstring."""
     if n >= 2 * p and p <= _COVARIANCE_MAX_FEATURES:
+        if isinstance(k, int) and (4 * _power_iterations(n, p, k) + 4) * (k + n_oversamples) < p:
+            return "randomized"
         return "covariance"
     if max(n, p) <= 500 or k is None or isinstance(k, float):
         return "full"
@@ -232,7 +244,7 @@ class PCA(TransformerMixin, Estimator):
     >>> X = np.random.default_rng(0).normal(size=(100, 3)) * [3.0, 1.0, 0.1]
     >>> pca = PCA(n_components=2).fit(X)
     >>> pca.svd_solver_, pca.components_.shape
-    ('full', (2, 3))
+    ('covariance', (2, 3))
     """
 
     def __init__(self, n_components=None, *, svd_solver="auto", whiten=False, iterated_power="auto",
@@ -264,7 +276,7 @@ class PCA(TransformerMixin, Estimator):
         if self.iterated_power != "auto":
             check_scalar(self.iterated_power, "iterated_power", numbers.Integral, min_val=0)
         check_scalar(self.n_oversamples, "n_oversamples", numbers.Integral, min_val=0)
-        solver = _auto_solver(n, p, k) if self.svd_solver == "auto" else self.svd_solver
+        solver = _auto_solver(n, p, k, int(self.n_oversamples)) if self.svd_solver == "auto" else self.svd_solver
         if solver == "randomized" and not isinstance(k, int):
             raise ValueError(f"svd_solver='randomized' needs an integer n_components, got {k!r}.")
         return k, solver
@@ -292,7 +304,7 @@ class PCA(TransformerMixin, Estimator):
         else:
             n_iter = self.iterated_power
             if n_iter == "auto":
-                n_iter = 7 if k < 0.1 * min(n, p) else 4
+                n_iter = _power_iterations(n, p, k)
             l_max = min(n, p)
             ev, Vt = _randomized(X, mean, k, min(int(self.n_oversamples), l_max - k), int(n_iter),
                                  check_random_state(self.random_state))
