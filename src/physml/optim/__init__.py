@@ -1,4 +1,4 @@
-r"""Optimisers of the lecture (S5-S10), ``minimize`` and mini-batches (S7).
+r"""Optimisers of the lecture (S5-S10), a genetic algorithm (S11), ``minimize`` and mini-batches (S7).
 
 >>> import numpy as np
 >>> import physml.optim
@@ -8,6 +8,7 @@ r"""Optimisers of the lecture (S5-S10), ``minimize`` and mini-batches (S7).
 """
 
 from .batches import minibatches
+from .genetic import GeneticAlgorithm
 from .minimize import OptimizeResult, central_differences, minimize, numerical_gradient, numerical_hessian
 from .optimizers import Adam, GradientDescent, Momentum, Newton, Optimizer, RMSprop, get_optimizer
 from .schedules import Constant, ExponentialDecay, StepDecay, get_schedule
@@ -19,6 +20,7 @@ __all__ = [
     "RMSprop",
     "Adam",
     "Newton",
+    "GeneticAlgorithm",
     "get_optimizer",
     "Constant",
     "StepDecay",

@@ -140,6 +140,8 @@ class OptimizeResult:
         Newton steps whose Hessian was not positive definite (0 for the other methods).
     grad_norm : float
         :math:`\max_i |\partial_i E|` at the last gradient evaluation.
+    n_eval : int
+        Cost evaluations (the genetic algorithm; 0 for the gradient methods).
     """
 
     x: np.ndarray
@@ -150,6 +152,7 @@ class OptimizeResult:
     message: str
     n_damped: int = 0
     grad_norm: float = field(default=float("nan"))
+    n_eval: int = 0
 
 
 _METHODS = {
@@ -193,8 +196,14 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
     hess : callable or None
         ``hess(x) -> (n, n) ndarray``, used by ``method="newton"`` only. None:
         central differences of the gradient (:func:`numerical_hessian`).
-    method : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam", "newton"} or Optimizer
+    method : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam", "newton", "genetic"} or Optimizer
         The update rule. A name builds the optimiser with ``**options``.
+        "genetic" runs :class:`~physml.optim.GeneticAlgorithm` (S11), which
+        needs ``bounds=[(low, high), ...]`` and uses no gradient: ``max_iter``
+        counts generations, ``x0`` joins the initial population, ``tol`` with
+        ``patience`` stops a run whose best cost stalls; the other options are
+        the algorithm's parameters (``population_size``, ``crossover``, ...) and
+        ``vectorized``, ``n_jobs``, ``patience``.
     max_iter : int, default 10000
         Maximum number of steps.
     tol : float, default 1e-6
@@ -218,6 +227,8 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
     Newton steps whose Hessian is not positive definite are damped (see
     :class:`~physml.optim.Newton`); the message counts them.
     """
+    if isinstance(method, str) and method.lower() == "genetic":
+        return _minimize_genetic(fun, x0, max_iter, tol, callback, options)
     check_scalar(max_iter, "max_iter", numbers.Integral, min_val=0)
     check_scalar(tol, "tol", numbers.Real, min_val=0)
     if not callable(fun):
@@ -289,3 +300,20 @@ def minimize(fun, x0, grad=None, hess=None, method="adam", max_iter=10_000, tol=
                     "which took damped steps (H + lambda I)")
     return OptimizeResult(x=x, fun=f, n_iter=n_iter, converged=converged, history=np.asarray(history),
                           message=message, n_damped=n_damped, grad_norm=g_norm)
+
+
+def _minimize_genetic(fun, x0, max_iter, tol, callback, options):
+    from .genetic import GeneticAlgorithm
+
+    options = dict(options)
+    bounds = options.pop("bounds", None)
+    if bounds is None:
+        raise ValueError("method='genetic' needs bounds=[(low, high), ...], one pair per parameter.")
+    run = {k: options.pop(k) for k in ("patience", "vectorized", "n_jobs") if k in options}
+    unknown = set(options) - set(GeneticAlgorithm._get_param_names())
+    if unknown:
+        raise TypeError(f"unknown option(s) {sorted(unknown)} for method='genetic'; "
+                        f"GeneticAlgorithm takes {GeneticAlgorithm._get_param_names()}.")
+    ga_callback = None if callback is None else (lambda gen, P, f: callback(P[np.argmin(f)]))
+    return GeneticAlgorithm(**options).minimize(fun, bounds, x0=x0, max_generations=max_iter, tol=tol,
+                                                callback=ga_callback, **run)
