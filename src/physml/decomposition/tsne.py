@@ -84,6 +84,10 @@ __all__ = ["TSNE"]
 #: "auto" runs the exact O(n^2) gradient up to this many points and Barnes-Hut beyond.
 _EXACT_MAX_SAMPLES = 500
 _N_ITER_CHECK = 50
+#: With n_jobs=None, the kernels run on one thread below this many points: an iteration is then
+#: ~1 ms of work, and waking threads twice per iteration costs as much (far more on a loaded machine:
+#: 300 digits took 1.8 s on one thread and 14-28 s on two on the shared 2-core test machine).
+_PARALLEL_MIN_SAMPLES = 5000
 _EXPLORATION_ITER = 250
 _MIN_GRAD_NORM = 1e-7
 # Rows of the kNN distance block: about 32 MiB of float64 at a time.
@@ -271,7 +275,8 @@ class TSNE(Estimator):
         deviation 1e-4 (as scikit-learn); "random": N(0, 1e-4^2).
     random_state : None, int or numpy.random.Generator
     n_jobs : int or None
-        Threads of the numba kernels (None: numba's default, all cores).
+        Threads of the numba kernels (-1: all cores). None: one thread below
+        5,000 samples (where thread start-up costs more than it saves), all cores above.
 
     Attributes
     ----------
@@ -370,6 +375,8 @@ class TSNE(Estimator):
             import joblib
 
             numba.set_num_threads(max(1, min(joblib.effective_n_jobs(self.n_jobs), numba.config.NUMBA_NUM_THREADS)))
+        elif n < _PARALLEL_MIN_SAMPLES:
+            numba.set_num_threads(1)
         try:
             if method == "exact":
                 objective = _Exact(_affinities_dense(X, self.perplexity))
