@@ -69,7 +69,7 @@ import numbers
 import numpy as np
 import scipy.linalg
 
-from ..base import Estimator, TransformerMixin, check_array, check_random_state, check_scalar
+from ..base import Estimator, TransformerMixin, check_array, check_is_fitted, check_random_state, check_scalar
 
 __all__ = ["PCA"]
 
@@ -342,8 +342,6 @@ class PCA(TransformerMixin, Estimator):
 
     def inverse_transform(self, Y):
         r"""Back to feature space: :math:`\hat X = Y V_{p'}^T + \mu` (undoing the whitening first)."""
-        from ..base import check_is_fitted
-
         check_is_fitted(self)
         Y = check_array(Y, name="Y", dtype="numeric")
         if Y.shape[1] != self.n_components_:

@@ -154,6 +154,8 @@ def _affinities_dense(X, perplexity):
 
 
 class _Exact:
+    """The O(n^2) objective over a dense P: ``objective(Y, grad, exaggeration, compute_error) -> KL``."""
+
     def __init__(self, P):
         self.P = P
 
@@ -165,6 +167,8 @@ class _Exact:
 
 
 class _BarnesHut:
+    """Sparse attraction + Barnes-Hut repulsion; owns the tree buffers, allocated once (doubled if too small)."""
+
     def __init__(self, P, n, theta):
         self.indptr, self.indices, self.data = P.indptr, P.indices.astype(np.int64), P.data
         self.theta = theta
