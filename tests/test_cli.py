@@ -122,6 +122,37 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path, capsys, no_work):
     assert fifo.exists() and not fifo.is_file()
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_device_or_a_link_to_one_as_out_is_refused_before_any_work(tmp_path, capsys, no_work):
+    # issue 9 item 3: `physml ising --out /dev/full` run as root replaced the device with a regular file
+    link = tmp_path / "link"
+    link.symlink_to("/dev/full")
+    for out in ("/dev/full", str(link)):
+        assert main(["ising", "--L", "4", "--n", "2", "--temperatures", "2", "--out", out]) == 2
+        assert "not a regular file; refusing to replace it" in _one_error_line(capsys.readouterr().err)
+    assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full") and link.is_symlink()
+
+
+@pytest.mark.parametrize("kind,message", [("fifo", "is a FIFO"), ("folder", "is a directory")])
+def test_out_that_stops_being_a_regular_file_during_the_run_is_one_line(tmp_path, capsys, monkeypatch, kind,
+                                                                        message):
+    # the check before the work passed; the atomic writer's own refusal (ValueError) still gives one line, exit 2
+    import physml.datasets.ising as ising
+
+    out = tmp_path / "L" / "ising.npz"  # a folder named like a flag: the path must not be rewritten to --L
+    out.parent.mkdir()
+
+    def simulate_then_replace_out(**kwargs):
+        os.mkfifo(out) if kind == "fifo" else out.mkdir()
+        return np.ones((2, 16), np.int8), np.full(2, 2.0)
+
+    monkeypatch.setattr(ising, "ising_configurations", simulate_then_replace_out)
+    assert main(["ising", "--L", "4", "--n", "2", "--temperatures", "2", "--no-cache", "--out", str(out)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"physml ising: --out {str(out)!r} cannot be written: ") and message in line
+    assert not out.is_file() and sorted(p.name for p in out.parent.iterdir()) == ["ising.npz"]  # no temporary file
+
+
 def test_lecture_out_that_is_a_file_or_a_foreign_folder_is_refused(tmp_path, capsys, monkeypatch):
     import physml.lecture
 

@@ -238,6 +238,8 @@ def _cmd_ising(args) -> int:
         out = atomic_savez(out, {"X": X, "T": T}, compressed=True)
     except OSError as exc:
         raise CLIError(f"--out {args.out!r} cannot be written: {exc.strerror or exc}") from None
+    except ValueError as exc:  # the atomic writer refuses a target that became a device, FIFO or folder meanwhile
+        raise CLIError(f"--out {args.out!r} cannot be written: {exc}") from None
     print(f"{X.shape[0]} configurations of {args.L}x{args.L} spins at {len(set(T.tolist()))} temperatures "
           f"in {time.perf_counter() - t0:.1f} s -> {out}")
     return 0

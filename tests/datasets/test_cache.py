@@ -84,3 +84,23 @@ def test_key_changes_with_every_parameter(tmp_path):
     assert _cache.cache_path("demo", {"p": 1}) != _cache.cache_path("demo", {"p": 2})
     assert _cache.cache_path("demo", {"p": 1}) != _cache.cache_path("other", {"p": 1})
     assert _cache.cache_path("demo", {"p": 1}) == _cache.cache_path("demo", {"p": 1})
+
+
+def test_cache_module_round_trip_and_key(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"a": np.arange(5), "b": np.eye(2)}, {"note": "x", "n": 5}
+
+    arrays, meta = _cache.cached("demo", {"p": 1}, compute)
+    arrays2, meta2 = _cache.cached("demo", {"p": 1}, compute)
+    assert len(calls) == 1 and meta2 == meta == {"note": "x", "n": 5}
+    assert all(np.array_equal(arrays[k], arrays2[k]) for k in arrays)
+    _cache.cached("demo", {"p": 2}, compute)  # another parameter is another entry
+    assert len(calls) == 2
+    assert sorted(p.suffix for p in _cache.cache_dir().iterdir()) == [".npz", ".npz"]  # no temporary files
+    path = _cache.cache_path("demo", {"p": 1})
+    path.write_bytes(b"not an npz file")
+    with pytest.warns(_cache.CacheWarning, match="unreadable"):
+        assert _cache.load(path) is None

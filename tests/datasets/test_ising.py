@@ -444,6 +444,56 @@ def test_cache_is_written_read_back_and_regenerated_when_corrupt(tmp_path, monke
         ising_configurations(**kw)  # regenerated file is valid
 
 
+def _drop_last_row(arrays, meta):
+    return {"bits": arrays["bits"][:-1]}, meta
+
+
+def _rename_bits(arrays, meta):
+    return {"spins": arrays["bits"]}, meta
+
+
+def _extra_array(arrays, meta):
+    return {**arrays, "extra": np.zeros(3)}, meta
+
+
+def _other_L(arrays, meta):
+    return arrays, {**meta, "L": 16}
+
+
+def _other_temperatures(arrays, meta):
+    return arrays, {**meta, "temperatures": [1.0, 3.5]}
+
+
+def _short_info(arrays, meta):
+    return arrays, {**meta, "tau_E": meta["tau_E"][:1]}
+
+
+@pytest.mark.parametrize("tamper,reason", [
+    (_drop_last_row, r"'bits' is uint8 \(39, 8\), the request needs uint8 \(40, 8\)"),
+    (_rename_bits, "expected the one array 'bits'"),
+    (_extra_array, "expected the one array 'bits'"),
+    (_other_L, "the metadata records"),
+    (_other_temperatures, "the metadata records"),
+    (_short_info, "'tau_E' is not a list of one value per temperature"),
+])
+def test_a_cache_hit_that_does_not_answer_the_request_is_regenerated(tmp_path, tamper, reason):
+    # issue 9 item 6: an entry with valid checksums but arrays or metadata that disagree with the request
+    from physml._files import read_npz
+
+    kw = dict(L=8, temperatures=[1.0, 3.0], n_per_temperature=20, random_state=3, return_info=True)
+    X, T, info = ising_configurations(**kw)
+    (path,) = (tmp_path / "cache").glob("ising-*.npz")
+    arrays, stored = read_npz(path)
+    _cache.save(path, *tamper(arrays, stored["meta"]))  # rewritten with its own, valid, checksums
+    with pytest.warns(_cache.CacheWarning, match=reason):
+        X2, T2, info2 = ising_configurations(**kw)
+    assert np.array_equal(X2, X) and np.array_equal(T2, T) and np.array_equal(info2["tau_E"], info["tau_E"])
+    assert X2.shape == (40, 64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.array_equal(ising_configurations(**kw)[0], X)  # the regenerated entry answers the request
+
+
 def test_cache_not_used_without_an_int_seed(tmp_path):
     ising_configurations(L=8, temperatures=[2.0], n_per_temperature=5)
     ising_configurations(L=8, temperatures=[2.0], n_per_temperature=5, random_state=np.random.default_rng(0))
@@ -472,26 +522,6 @@ def test_results_do_not_depend_on_the_joblib_backend():
     for backend in ("multiprocessing", "loky"):  # processes; multiprocessing cannot stream results
         with joblib.parallel_config(backend=backend):
             assert np.array_equal(ising_configurations(**kw, n_jobs=2)[0], X)
-
-
-def test_cache_module_round_trip_and_key(tmp_path):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return {"a": np.arange(5), "b": np.eye(2)}, {"note": "x", "n": 5}
-
-    arrays, meta = _cache.cached("demo", {"p": 1}, compute)
-    arrays2, meta2 = _cache.cached("demo", {"p": 1}, compute)
-    assert len(calls) == 1 and meta2 == meta == {"note": "x", "n": 5}
-    assert all(np.array_equal(arrays[k], arrays2[k]) for k in arrays)
-    _cache.cached("demo", {"p": 2}, compute)  # another parameter is another entry
-    assert len(calls) == 2
-    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir()) == [".npz", ".npz"]  # no temporary files
-    path = _cache.cache_path("demo", {"p": 1})
-    path.write_bytes(b"not an npz file")
-    with pytest.warns(_cache.CacheWarning, match="unreadable"):
-        assert _cache.load(path) is None
 
 
 def test_burn_in_and_thinning_are_really_applied(monkeypatch):
@@ -589,7 +619,7 @@ def test_requests_that_cannot_fit_are_refused_before_allocating(kwargs, figure):
         ising_chain(8, 2.0, 10**12)
 
 
-@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2", float("inf"), float("-inf"), float("nan"), 1e300])
 def test_n_jobs_must_be_a_non_zero_integer(n_jobs):
     with pytest.raises((ValueError, TypeError), match="n_jobs"):
         ising_configurations(L=4, temperatures=[2.0], n_per_temperature=2, n_jobs=n_jobs, cache=False)

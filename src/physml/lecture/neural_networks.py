@@ -28,6 +28,7 @@ from ..nn import (
     Sequential,
     Sigmoid,
     Tanh,
+    build_mlp,
     get_activation,
     gradient_check,
     train,
@@ -53,17 +54,6 @@ def _digits(seed):
     X, y = (X[perm] / 16).astype(np.float32), y[perm]
     n_test = int(0.3 * len(y))
     return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
-
-
-def _deep_net(activation, init, depth, width, n_in, n_out, seed, dtype=np.float32):
-    rng = np.random.default_rng(seed)
-    layers, fan_in = [], n_in
-    for _ in range(depth):
-        layers += [Dense(fan_in, width, init=init, random_state=rng, dtype=dtype), get_activation(activation)]
-        fan_in = width
-    layers.append(Dense(fan_in, n_out, init="glorot_uniform" if init != "zeros" else "zeros",
-                        random_state=rng, dtype=dtype))
-    return Sequential(layers)
 
 
 def _quiet_train(*args, **kwargs):
@@ -110,7 +100,7 @@ def _activations(r, seed, quick, Xtr, ytr):
     batch = slice(0, 256)
     norms = {}
     for name, init in _ACT_INITS.items():
-        net = _deep_net(name, init, depth, width, Xtr.shape[1], 10, seed)
+        net = build_mlp(Xtr.shape[1], (width,) * depth, 10, activation=name, init=init, random_state=seed)
         loss = CrossEntropy()
         loss.forward(net.forward(Xtr[batch], training=True), ytr[batch])
         net.backward(loss.backward())
@@ -119,7 +109,7 @@ def _activations(r, seed, quick, Xtr, ytr):
     epochs = 8 if quick else 40
     losses = {}
     for name, init in _ACT_INITS.items():
-        net = _deep_net(name, init, depth, width, Xtr.shape[1], 10, seed)
+        net = build_mlp(Xtr.shape[1], (width,) * depth, 10, activation=name, init=init, random_state=seed)
         hist = _quiet_train(net, CrossEntropy(), Xtr, ytr, optimizer=GradientDescent(lr=0.1), batch_size=32,
                             max_epochs=epochs, random_state=seed)
         losses[name] = hist["train_loss"]
@@ -171,7 +161,7 @@ def _initialisation(r, seed, Xtr, ytr):
     losses, spreads = {}, {}
     W0 = None
     for init in _INITS:
-        net = _deep_net("tanh", init, 3, 64, Xtr.shape[1], 10, seed)
+        net = build_mlp(Xtr.shape[1], (64,) * 3, 10, activation="tanh", init=init, random_state=seed)
         hist = _quiet_train(net, CrossEntropy(), Xtr, ytr, optimizer=Adam(lr=1e-3), batch_size=64,
                             max_epochs=epochs, random_state=seed)
         losses[init] = hist["train_loss"]

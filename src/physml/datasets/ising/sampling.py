@@ -261,6 +261,35 @@ def _generate_packed(req, n_jobs, verbose):
     return {"bits": np.packbits(X > 0, axis=1)}, meta
 
 
+def _check_entry(req, arrays, meta):
+    """Raise ``ValueError`` unless a cached entry answers ``req``: the ``validate`` hook of the cache.
+
+    The entry of :func:`_generate_packed` holds one array, ``bits`` (uint8, shape
+    (n_temperatures * n_per_temperature, ceil(L^2 / 8))), and metadata recording the
+    same L, temperatures and n_per_temperature, with one value per temperature for
+    every key of ``_INFO_KEYS``.
+    """
+    if sorted(arrays) != ["bits"]:
+        raise ValueError(f"expected the one array 'bits', found {sorted(arrays)}")
+    n_T = len(req.temperatures)
+    shape = (n_T * req.n, (req.L * req.L + 7) // 8)
+    bits = arrays["bits"]
+    if bits.dtype != np.uint8 or bits.shape != shape:
+        raise ValueError(f"'bits' is {bits.dtype} {bits.shape}, the request needs uint8 {shape} "
+                         f"({n_T} temperatures x {req.n} configurations, L = {req.L})")
+    if not isinstance(meta, dict):
+        raise ValueError(f"the metadata is a {type(meta).__name__}, not a dict")
+    recorded = {"L": meta.get("L"), "n_per_temperature": meta.get("n_per_temperature"),
+                "temperatures": meta.get("temperatures")}
+    wanted = {"L": req.L, "n_per_temperature": req.n, "temperatures": list(req.temperatures)}
+    if recorded != wanted:
+        raise ValueError(f"the metadata records {recorded}, the request is {wanted}")
+    for key in _INFO_KEYS:
+        value = meta.get(key)
+        if not isinstance(value, list) or len(value) != n_T:
+            raise ValueError(f"the metadata's {key!r} is not a list of one value per temperature ({n_T})")
+
+
 def _unpack_spins(bits, L):
     """Spins +-1 (int8, shape (n, L*L)) from the bits of :func:`_generate_packed`."""
     X = np.unpackbits(bits, axis=1, count=L * L).view(np.int8)
@@ -319,7 +348,10 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
         ``~/.cache/physml``); only
         used when ``random_state`` is an int (otherwise the data are not reproducible).
         Entries are keyed by every parameter, the physml version and a digest of the
-        sampler's source.
+        sampler's source. A hit is used only if its checksums match and its arrays and
+        metadata answer the request (shape (n_temperatures * n_per_temperature, L^2)
+        packed to bits, the same L, temperatures and n_per_temperature); otherwise it is
+        regenerated with a :class:`~physml.exceptions.CacheWarning`.
     n_jobs : int or None, default 1
         joblib workers (threads: the kernels release the GIL); a non-zero int, -1 = all cores.
     sampler : {"auto", "metropolis", "wolff"}
@@ -388,7 +420,8 @@ def ising_configurations(L=40, temperatures=None, n_per_temperature=10000, burn_
 
         params = {"L": L, "temperatures": list(req.temperatures), "n": n, "burn_in": burn_in, "thin": thin,
                   "sampler": sampler, "seed": req.entropy, "code": _code_digest()}
-        arrays, meta = cached("ising", params, functools.partial(_generate_packed, req, n_jobs, verbose))
+        arrays, meta = cached("ising", params, functools.partial(_generate_packed, req, n_jobs, verbose),
+                              validate=functools.partial(_check_entry, req))
         X = _unpack_spins(arrays["bits"], L)
     else:
         X, meta = _generate(req, n_jobs, verbose)
