@@ -102,11 +102,6 @@ _KNOWN: dict[tuple[str, str], str] = {
         ("ising_configurations", "n_per_temperature"), ("make_blobs", "n_samples"), ("make_blobs", "centers"),
         ("make_blobs", "n_features"), ("noisy_law", "n")]},
     ("ising_configurations", "n_jobs"): "n_jobs=inf raises OverflowError (issue 9 item 6: check_n_jobs)",
-    ("collider_events", "eta_max"): "eta_max=inf is accepted, and eta_max=1e-9 runs for more than 1 s "
-                                    "(rejection sampling that almost never accepts)",
-    ("collider_events", "background_slope"): "a huge slope: RuntimeWarning divide by zero in _power_law_mass",
-    ("collider_events", "rapidity_std"): "a huge rapidity_std: RuntimeWarning overflow in cosh",
-    ("collider_events", "eta_resolution"): "eta_resolution=1.3e16 runs for more than 1 s (resampling loop?)",
 }
 
 

@@ -96,10 +96,13 @@ def _power_law_mass(n, alpha, mass_range, rng):
     """m from dN/dm ~ m^{-alpha} on the window, by inverting the CDF."""
     lo, hi = mass_range
     u = rng.uniform(0.0, 1.0, n)
+    log_r = np.log(hi / lo)
     if np.isclose(alpha, 1.0):
-        return lo * (hi / lo) ** u
+        return lo * np.exp(u * log_r)
+    # m = (lo^k + u (hi^k - lo^k))^(1/k), k = 1 - alpha, written relative to lo so that no power
+    # underflows or overflows for a steep slope: m / lo = (1 + u ((hi/lo)^k - 1))^(1/k)
     k = 1.0 - alpha
-    return (lo**k + u * (hi**k - lo**k)) ** (1.0 / k)
+    return lo * np.exp(np.log1p(u * np.expm1(k * log_r)) / k)
 
 
 def two_body_decay(P, m_daughter, random_state=None, *, mass=None):
@@ -182,18 +185,25 @@ def _wrap(phi):
 
 
 _MIN_ACCEPTANCE = 1e-4
-"""Below this fraction of accepted events (after 10^6 tries) the cuts are reported as impossible."""
+"""Below this fraction of accepted events (after 10^5 tries) the cuts are reported as impossible."""
+
+_MAX_BATCH = 2**16
+"""Largest batch of a low-acceptance generation (tries double up to it, so a hopeless setting fails fast)."""
 
 
-def _generate(n, kind, opt, rng):
-    """Generate ``n`` accepted events of one kind; inputs assumed validated."""
+def _generate(n, kind, opt, rng, n_batch):
+    """Generate ``n`` accepted events of one kind in batches of at most ``n_batch`` (checked); inputs validated."""
     batches, n_have, n_tried = [], 0, 0
     while n_have < n:
-        if n_tried >= 10**6 and n_have < _MIN_ACCEPTANCE * n_tried:
-            raise ValueError(f"the acceptance cuts (pt_min={opt['pt_min']}, eta_max={opt['eta_max']}) keep "
-                             f"{n_have} of {n_tried} generated {kind} events; loosen them.")
+        if n_tried >= 10**5 and n_have < _MIN_ACCEPTANCE * n_tried:
+            raise ValueError(f"the acceptance cuts (pt_min={opt['pt_min']}, eta_max={opt['eta_max']}) and "
+                             f"resolutions (eta_resolution={opt['eta_resolution']}, pt_resolution="
+                             f"{opt['pt_resolution']}) keep {n_have} of {n_tried} generated {kind} events; "
+                             "loosen them.")
         rate = n_have / n_tried if n_tried else 1.0  # acceptance so far sets the next batch size
         size = int(1.3 * (n - n_have) / max(rate, 0.01)) + 64
+        # at a low acceptance the tries double (up to the checked batch), reaching the verdict in a few batches
+        size = min(max(size, n_tried), max(n_batch, _MAX_BATCH))
         n_tried += size
         if kind == "signal":
             m = breit_wigner_mass(size, opt["mass"], opt["width"], opt["mass_range"], rng)
@@ -247,10 +257,16 @@ def _features(ev, lepton_mass):
     return X, p1, p2
 
 
-def _check_positive(x, name, allow_zero=False, allow_inf=False):
-    """``x`` as a float > 0 (>= 0 with ``allow_zero``), finite unless ``allow_inf``; via check_scalar."""
-    return float(check_scalar(x, name, numbers.Real, min_val=0.0, finite=not allow_inf,
+def _check_positive(x, name, allow_zero=False):
+    """``x`` as a finite float > 0 (>= 0 with ``allow_zero``); via check_scalar."""
+    return float(check_scalar(x, name, numbers.Real, min_val=0.0,
                               include_boundaries="left" if allow_zero else "neither"))
+
+
+_MAX_ETA = 100.0
+"""Largest eta_max: sinh(eta) of an accepted lepton stays far from overflow (an LHC beam has y ~ 9.5)."""
+_MAX_RAPIDITY_STD = 10.0
+"""Largest rapidity_std: cosh(y) of the pair stays far from overflow (y beyond 700 would overflow)."""
 
 
 def _mass_range(mass_range, lepton_mass=None):
@@ -307,7 +323,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     pt_scale : float, default=8
         :math:`p_0` in GeV (mean pair :math:`p_T = 2 p_0`).
     rapidity_std : float, default=1.2
-        :math:`\sigma_y` of the pair rapidity.
+        :math:`\sigma_y` of the pair rapidity, at most 10.
     lepton_mass : float, default=0.10566 (muon)
         :math:`m_\ell` in GeV.
     pt_resolution : float, default=0.02
@@ -318,7 +334,9 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     recoil_resolution, met_noise : float, default=0.2, 5
         Relative resolution of the hadronic recoil and the noise floor (GeV per component) of the missing ET.
     pt_min, eta_max : float, default=20, 2.5
-        Acceptance cuts on both leptons (0 and ``np.inf`` switch them off).
+        Acceptance cuts on both leptons; ``pt_min=0`` switches its cut off, ``eta_max`` is at most 100
+        (which keeps nearly every event). Settings that accept fewer than 1e-4 of the generated
+        events (a tiny ``eta_max``, a huge ``eta_resolution``) are refused with a ValueError.
     random_state : None, int or numpy.random.Generator
     return_X_y : bool, default=False
         Return the tuple ``(X, y)`` instead of a Bunch.
@@ -359,7 +377,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     # the result (10 features, three four-vectors, labels, masses) and a generation batch of
     # about 1.3 n events x 40 working floats (the larger class alone: classes are generated in turn)
     n_batch = int(1.3 * max(n_counts.values())) + 64
-    check_sizes([(n_total, 10), (n_total, 12), (n_total, 2), (n_batch, 40)],
+    check_sizes([(n_total, 10), (n_total, 12), (n_total, 2), (max(n_batch, _MAX_BATCH), 40)],
                 what=f"collider_events(n_signal={n_counts['n_signal']}, n_background={n_counts['n_background']})",
                 hint="lower n_signal and n_background")
     opt = dict(
@@ -367,7 +385,8 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         width=_check_positive(width, "width"),
         background_slope=_check_positive(background_slope, "background_slope", allow_zero=True),
         pt_scale=_check_positive(pt_scale, "pt_scale"),
-        rapidity_std=_check_positive(rapidity_std, "rapidity_std", allow_zero=True),
+        rapidity_std=float(check_scalar(rapidity_std, "rapidity_std", numbers.Real, min_val=0.0,
+                                        max_val=_MAX_RAPIDITY_STD, include_boundaries="both")),
         lepton_mass=_check_positive(lepton_mass, "lepton_mass", allow_zero=True),
         pt_resolution=_check_positive(pt_resolution, "pt_resolution", allow_zero=True),
         eta_resolution=_check_positive(eta_resolution, "eta_resolution", allow_zero=True),
@@ -375,7 +394,8 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         recoil_resolution=_check_positive(recoil_resolution, "recoil_resolution", allow_zero=True),
         met_noise=_check_positive(met_noise, "met_noise", allow_zero=True),
         pt_min=_check_positive(pt_min, "pt_min", allow_zero=True),
-        eta_max=_check_positive(eta_max, "eta_max", allow_inf=True),
+        eta_max=float(check_scalar(eta_max, "eta_max", numbers.Real, min_val=0.0, max_val=_MAX_ETA,
+                                   include_boundaries="right")),
     )
     lo, hi = opt["mass_range"] = _mass_range(mass_range, opt["lepton_mass"])
     if opt["pt_min"] >= hi:
@@ -386,7 +406,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     for kind, n in (("signal", n_counts["n_signal"]), ("background", n_counts["n_background"])):
         if n == 0:
             continue
-        ev, acceptance[kind] = _generate(n, kind, opt, rng)
+        ev, acceptance[kind] = _generate(n, kind, opt, rng, n_batch)
         X, p1, p2 = _features(ev, opt["lepton_mass"])
         parts.append((X, np.full(n, 1 if kind == "signal" else 0, np.int64), p1, p2, ev["P"], ev["m"]))
     X, y, p1, p2, P, m_true = (np.concatenate(a) for a in zip(*parts))
