@@ -58,6 +58,10 @@ GENERATORS = {
 
 _SMALL = {
     "chirp_dataset": dict(n=4, duration=0.5, fs=512.0, random_state=0),
+    "chirp_time": dict(chirp_mass=20.0, f=30.0),
+    "coloured_noise": dict(n_samples=64, fs=512.0, random_state=0),
+    "aligo_psd": dict(f=np.array([5.0, 30.0, 300.0])),
+    "chirp_waveform": dict(chirp_mass=20.0, duration=0.5, fs=512.0),
     "collider_events": dict(n_signal=5, n_background=5, random_state=0),
     "ising_configurations": dict(L=4, temperatures=[2.0], n_per_temperature=2, cache=False, random_state=0),
     "load_digits": dict(n_class=2),
@@ -97,7 +101,6 @@ _KNOWN: dict[tuple[str, str], str] = {
         ("physml.linear.regression.PolynomialRegression", "degree"),
         ("physml.nn.mlp.MLPClassifier", "hidden_layer_sizes"),
         ("physml.nn.mlp.MLPRegressor", "hidden_layer_sizes"),
-        ("chirp_dataset", "n"), ("chirp_dataset", "duration"), ("chirp_dataset", "fs"),
         ("collider_events", "n_signal"), ("collider_events", "n_background"),
         ("ising_configurations", "n_per_temperature"), ("make_blobs", "n_samples"), ("make_blobs", "centers"),
         ("make_blobs", "n_features"), ("noisy_law", "n")]},
