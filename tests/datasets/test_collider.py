@@ -206,6 +206,27 @@ def test_steep_background_slope_puts_the_continuum_at_the_window_edge_without_wa
     np.testing.assert_allclose(ev.m_true, 60.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("call, word", [
+    (lambda: invariant_mass(np.nan), "p"),  # was IndexError
+    (lambda: invariant_mass([[1.0, 0.0, 0.0]]), "p"),  # three components: silently a wrong mass
+    (lambda: invariant_mass([[np.nan, 0.0, 0.0, 0.0]]), "p"),
+    (lambda: two_body_decay(5.0, M_MUON), "P"),  # was IndexError
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], np.nan), "m_daughter"),  # was accepted (NaN daughters)
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], -1.0), "m_daughter"),  # was RuntimeWarning in sqrt
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], 1j), "m_daughter"),  # was accepted
+    (lambda: two_body_decay([[0.0, 0.0, 0.0, 0.0]], 0.0), "energy"),  # was divide by zero
+])
+def test_kinematics_helpers_refuse_bad_input_naming_it(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()
+
+
+def test_invariant_mass_of_a_known_four_vector():
+    # E = 5, |p| = 3 (3-4-5 would need p = 4): m = sqrt(25 - 9) = 4, any leading shape
+    assert invariant_mass([5.0, 3.0, 0.0, 0.0]) == pytest.approx(4.0, rel=1e-15)
+    np.testing.assert_allclose(invariant_mass(np.array([[[5.0, 0.0, 3.0, 0.0]]])), [[4.0]], rtol=1e-15)
+
+
 def test_very_forward_pairs_decay_with_their_generated_mass():
     # at rapidity ~ 20, E^2 - |p|^2 loses the pair mass to rounding (E ~ 1e10 GeV): the decay must use the
     # mass the pair was generated with, not one recomputed from P (was "parent lighter than its daughters")

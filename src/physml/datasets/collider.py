@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ..base import check_random_state, check_scalar, check_sizes
+from ..base import check_array, check_random_state, check_scalar, check_sizes
 from ._bunch import Bunch
 
 __all__ = [
@@ -52,7 +52,20 @@ M_MUON = 0.1056583755
 
 def invariant_mass(p):
     r"""Invariant mass :math:`m = \sqrt{E^2 - |\vec p|^2}` of four-vectors ``p`` of shape (..., 4)."""
-    p = np.asarray(p, dtype=np.float64)
+    p = _four_vectors(p, "p")
+    return _invariant_mass(p)
+
+
+def _four_vectors(p, name):
+    """Finite float64 four-vectors of shape (..., 4), at least one."""
+    p = check_array(p, name=name, ensure_2d=False, allow_nd=True)
+    if p.shape[-1] != 4:
+        raise ValueError(f"{name} must hold four-vectors (E, px, py, pz) along its last axis, got shape {p.shape}.")
+    return p
+
+
+def _invariant_mass(p):
+    """invariant_mass on checked four-vectors."""
     m2 = p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
     return np.sqrt(np.maximum(m2, 0.0))
 
@@ -136,15 +149,25 @@ def two_body_decay(P, m_daughter, random_state=None, *, mass=None):
         Daughter four-momenta in the laboratory; ``p1 + p2 = P`` to rounding.
     """
     rng = check_random_state(random_state)
-    P = np.asarray(P, dtype=np.float64)
+    P = check_array(P, name="P")
+    if P.shape[1] != 4:
+        raise ValueError(f"P must have shape (n, 4), rows (E, px, py, pz), got {P.shape}.")
+    if np.any(P[:, 0] <= 0):
+        raise ValueError("P must have a positive energy P[:, 0] in every row.")
+    m_daughter = _check_positive(m_daughter, "m_daughter", allow_zero=True)
     if mass is None:
-        m = invariant_mass(P)
+        m = _invariant_mass(P)
     else:
-        m = np.asarray(mass, dtype=np.float64)
+        m = check_array(mass, name="mass", ensure_2d=False)
         if m.shape != P.shape[:1]:
             raise ValueError(f"mass must have one entry per parent, shape {P.shape[:1]}, got {m.shape}.")
-    if np.any(m < 2.0 * m_daughter):
-        raise ValueError("A parent is lighter than its two daughters; the decay is forbidden.")
+    if np.any(m <= 0) or np.any(m < 2.0 * m_daughter):
+        raise ValueError("A parent is massless or lighter than its two daughters; the decay is forbidden.")
+    return _two_body_decay(P, m_daughter, rng, m)
+
+
+def _two_body_decay(P, m_daughter, rng, m):
+    """two_body_decay on checked parents ``P`` (n, 4) of masses ``m`` (n,) > 2 ``m_daughter``."""
     n = len(P)
     cos_t = rng.uniform(-1.0, 1.0, n)
     phi = rng.uniform(-np.pi, np.pi, n)
@@ -215,7 +238,7 @@ def _generate(n, kind, opt, rng, n_batch):
         phi = rng.uniform(-np.pi, np.pi, size)
         mt = np.sqrt(m**2 + pt**2)
         P = np.column_stack([mt * np.cosh(y), pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y)])
-        p1, p2 = two_body_decay(P, opt["lepton_mass"], rng, mass=m)
+        p1, p2 = _two_body_decay(P, opt["lepton_mass"], rng, m)
         # detector: relative pT resolution, absolute eta and phi resolutions
         reco = []
         for p in (p1, p2):
@@ -250,7 +273,7 @@ def _features(ev, lepton_mass):
     phi1, phi2 = np.where(swap, phi2, phi1), np.where(swap, phi1, phi2)
     p1, p2 = np.where(swap[:, None], p2, p1), np.where(swap[:, None], p1, p2)
     q = _four_vector(pt1, eta1, phi1, lepton_mass) + _four_vector(pt2, eta2, phi2, lepton_mass)
-    m_ll = invariant_mass(q)
+    m_ll = _invariant_mass(q)
     pt_ll = np.hypot(q[:, 1], q[:, 2])
     delta_r = np.hypot(eta1 - eta2, _wrap(phi1 - phi2))
     X = np.column_stack([pt1, eta1, phi1, pt2, eta2, phi2, ev["met"], m_ll, pt_ll, delta_r])
