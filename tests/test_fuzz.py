@@ -110,8 +110,8 @@ _KNOWN: dict[tuple[str, str], str] = {
        "1 s of CPU at the _check_estimator_params size on a shared machine (physml.nn.cnn)"
        for name in ("CNNClassifier", "CNNRegressor")},
     ("ising_configurations", "temperatures"):
-        "temperatures=1e-09: numba RuntimeError 'no compiled object yet for <Library msc_measure>' "
-        "(physml.datasets.ising, numba cache under xdist)",
+        "intermittent: temperatures=1e-09 raised numba's RuntimeError 'no compiled object yet for "
+        "<Library msc_measure>' in one of two -n 2 runs (physml.datasets.ising, numba cache under xdist)",
 }
 
 
