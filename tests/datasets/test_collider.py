@@ -60,7 +60,7 @@ def test_true_mass_follows_the_relativistic_breit_wigner_exactly():
 
 
 def test_background_mass_follows_the_power_law():
-    ev = collider_events(0, 40000, background_slope=3.0, pt_min=0.0, eta_max=np.inf, random_state=6)
+    ev = collider_events(0, 40000, background_slope=3.0, pt_min=0.0, eta_max=100.0, random_state=6)
     lo, hi = 60.0, 120.0
 
     def cdf(x):
@@ -176,10 +176,61 @@ def test_breit_wigner_mass_rejects_bad_input(args, word):
         breit_wigner_mass(*args, random_state=0)
 
 
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(eta_max=np.inf), "eta_max"),  # was accepted (documented as switching the cut off)
+    (dict(eta_max=1e3), "eta_max"),  # sinh(eta) of an accepted lepton would overflow
+    (dict(rapidity_std=1e300), "rapidity_std"),  # was RuntimeWarning: overflow in cosh
+])
+def test_collider_refuses_angles_that_overflow_and_names_the_argument(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        collider_events(5, 5, random_state=0, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(eta_max=1e-9), dict(eta_resolution=1.3e16)])
+def test_hopeless_acceptance_is_refused_within_a_second_of_cpu(kwargs):
+    import time
+
+    start = time.process_time()  # both settings used to keep the rejection loop busy for seconds
+    with pytest.raises(ValueError, match="acceptance"):
+        collider_events(5, 5, random_state=0, **kwargs)
+    assert time.process_time() - start < 1.0
+
+
+def test_steep_background_slope_puts_the_continuum_at_the_window_edge_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a huge slope was "RuntimeWarning: divide by zero"
+        ev = collider_events(0, 20, background_slope=1e300, pt_min=0.0, random_state=0)
+    # m^-alpha with alpha -> inf puts every mass at the lower edge of the window (60 GeV)
+    np.testing.assert_allclose(ev.m_true, 60.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: invariant_mass(np.nan), "p"),  # was IndexError
+    (lambda: invariant_mass([[1.0, 0.0, 0.0]]), "p"),  # three components: silently a wrong mass
+    (lambda: invariant_mass([[np.nan, 0.0, 0.0, 0.0]]), "p"),
+    (lambda: two_body_decay(5.0, M_MUON), "P"),  # was IndexError
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], np.nan), "m_daughter"),  # was accepted (NaN daughters)
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], -1.0), "m_daughter"),  # was RuntimeWarning in sqrt
+    (lambda: two_body_decay([[M, 0.0, 0.0, 0.0]], 1j), "m_daughter"),  # was accepted
+    (lambda: two_body_decay([[0.0, 0.0, 0.0, 0.0]], 0.0), "energy"),  # was divide by zero
+])
+def test_kinematics_helpers_refuse_bad_input_naming_it(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()
+
+
+def test_invariant_mass_of_a_known_four_vector():
+    # E = 5, |p| = 3 (3-4-5 would need p = 4): m = sqrt(25 - 9) = 4, any leading shape
+    assert invariant_mass([5.0, 3.0, 0.0, 0.0]) == pytest.approx(4.0, rel=1e-15)
+    np.testing.assert_allclose(invariant_mass(np.array([[[5.0, 0.0, 3.0, 0.0]]])), [[4.0]], rtol=1e-15)
+
+
 def test_very_forward_pairs_decay_with_their_generated_mass():
     # at rapidity ~ 20, E^2 - |p|^2 loses the pair mass to rounding (E ~ 1e10 GeV): the decay must use the
     # mass the pair was generated with, not one recomputed from P (was "parent lighter than its daughters")
-    ev = collider_events(3000, 0, rapidity_std=6.0, eta_max=np.inf, random_state=0)
+    ev = collider_events(3000, 0, rapidity_std=6.0, eta_max=100.0, random_state=0)
     assert np.max(np.abs(ev.p1 + ev.p2 - ev.P) / ev.P[:, :1]) < 1e-9
     assert np.all((ev.m_true >= 60.0) & (ev.m_true <= 120.0))
     rng = np.random.default_rng(0)

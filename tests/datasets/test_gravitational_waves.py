@@ -335,3 +335,32 @@ def test_pn_arguments_are_checked():
         chirp_waveform(20.0, masses=(10.0, 10.0))
     with pytest.raises(ValueError, match="masses"):
         pn_inspiral((10.0, -1.0), 20.0)
+
+
+def test_chirp_time_is_the_leading_order_formula_and_refuses_unphysical_input():
+    # tau = 5/256 (G Mc / c^3)^(-5/3) (pi f)^(-8/3), written out here for Mc = 20 Msun, f = 30 Hz
+    Tc = 20.0 * 4.925490947641267e-6
+    assert chirp_time(20.0, 30.0) == pytest.approx(5.0 / 256.0 * Tc ** (-5 / 3) * (np.pi * 30.0) ** (-8 / 3),
+                                                   rel=1e-13)
+    np.testing.assert_allclose(chirp_time(20.0, np.array([30.0, 60.0])),
+                               [chirp_time(20.0, 30.0), chirp_time(20.0, 60.0)], rtol=1e-14)
+    # these returned NaN or inf (with a RuntimeWarning) instead of being refused
+    for kwargs, word in [(dict(chirp_mass=-1.0, f=30.0), "chirp_mass"), (dict(chirp_mass=20.0, f=np.nan), "f"),
+                         (dict(chirp_mass=20.0, f=[30.0, 0.0]), "f"), (dict(chirp_mass=True, f=30.0), "chirp_mass")]:
+        with pytest.raises((ValueError, TypeError), match=word):
+            chirp_time(**kwargs)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: chirp_waveform(20.0, fs=1e300, duration=1e300), "chirp_waveform.* needs"),  # was OverflowError
+    (lambda: chirp_dataset(10**12, duration=0.5, fs=512.0), "chirp_dataset.* needs"),  # was MemoryError
+    (lambda: coloured_noise(64, 512.0, n_series=10**12), "coloured_noise.* needs"),  # was MemoryError
+    (lambda: aligo_psd(np.inf), "f"),  # was RuntimeWarning: invalid value
+    (lambda: aligo_psd([100.0, np.nan]), "f"),  # a NaN frequency gave a NaN PSD
+    (lambda: chirp_waveform(20.0, t_merger=True), "t_merger"),
+    (lambda: chirp_dataset(4, snr_range=(8.0, np.inf)), r"snr_range\[1\]"),
+    (lambda: chirp_waveform(masses=(30.0, -1.0)), r"masses\[1\]"),
+])
+def test_huge_and_non_finite_requests_are_refused_naming_the_argument(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()

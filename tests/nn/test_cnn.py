@@ -125,3 +125,15 @@ def test_bad_hyperparameters_are_refused_at_fit(param, value, error):
     y = np.arange(10) % 2
     with pytest.raises(error, match=param):
         CNNClassifier(**{param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("y_kind", ["complex", "nan"])
+def test_cnn_classifier_refuses_labels_that_are_no_classes_as_the_mlp_does(y_kind):
+    # CNNClassifier.fit hands y to MLPClassifier.fit, whose check_classification_targets refuses complex labels
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 8))
+    y = (X[:, 0] > 0).astype(float)
+    y = y + 1j if y_kind == "complex" else np.where(np.arange(12) == 3, np.nan, y)
+    for cls in (CNNClassifier, MLPClassifier):
+        with pytest.raises(ValueError, match="label|y"):
+            cls(**cls._check_estimator_params).fit(X, y)

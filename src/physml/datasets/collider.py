@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ..base import check_random_state, check_scalar, check_sizes
+from ..base import check_array, check_random_state, check_scalar, check_sizes
 from ._bunch import Bunch
 
 __all__ = [
@@ -52,7 +52,20 @@ M_MUON = 0.1056583755
 
 def invariant_mass(p):
     r"""Invariant mass :math:`m = \sqrt{E^2 - |\vec p|^2}` of four-vectors ``p`` of shape (..., 4)."""
-    p = np.asarray(p, dtype=np.float64)
+    p = _four_vectors(p, "p")
+    return _invariant_mass(p)
+
+
+def _four_vectors(p, name):
+    """Finite float64 four-vectors of shape (..., 4), at least one."""
+    p = check_array(p, name=name, ensure_2d=False, allow_nd=True)
+    if p.shape[-1] != 4:
+        raise ValueError(f"{name} must hold four-vectors (E, px, py, pz) along its last axis, got shape {p.shape}.")
+    return p
+
+
+def _invariant_mass(p):
+    """invariant_mass on checked four-vectors."""
     m2 = p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
     return np.sqrt(np.maximum(m2, 0.0))
 
@@ -96,10 +109,13 @@ def _power_law_mass(n, alpha, mass_range, rng):
     """m from dN/dm ~ m^{-alpha} on the window, by inverting the CDF."""
     lo, hi = mass_range
     u = rng.uniform(0.0, 1.0, n)
+    log_r = np.log(hi / lo)
     if np.isclose(alpha, 1.0):
-        return lo * (hi / lo) ** u
+        return lo * np.exp(u * log_r)
+    # m = (lo^k + u (hi^k - lo^k))^(1/k), k = 1 - alpha, written relative to lo so that no power
+    # underflows or overflows for a steep slope: m / lo = (1 + u ((hi/lo)^k - 1))^(1/k)
     k = 1.0 - alpha
-    return (lo**k + u * (hi**k - lo**k)) ** (1.0 / k)
+    return lo * np.exp(np.log1p(u * np.expm1(k * log_r)) / k)
 
 
 def two_body_decay(P, m_daughter, random_state=None, *, mass=None):
@@ -133,15 +149,25 @@ def two_body_decay(P, m_daughter, random_state=None, *, mass=None):
         Daughter four-momenta in the laboratory; ``p1 + p2 = P`` to rounding.
     """
     rng = check_random_state(random_state)
-    P = np.asarray(P, dtype=np.float64)
+    P = check_array(P, name="P")
+    if P.shape[1] != 4:
+        raise ValueError(f"P must have shape (n, 4), rows (E, px, py, pz), got {P.shape}.")
+    if np.any(P[:, 0] <= 0):
+        raise ValueError("P must have a positive energy P[:, 0] in every row.")
+    m_daughter = _check_positive(m_daughter, "m_daughter", allow_zero=True)
     if mass is None:
-        m = invariant_mass(P)
+        m = _invariant_mass(P)
     else:
-        m = np.asarray(mass, dtype=np.float64)
+        m = check_array(mass, name="mass", ensure_2d=False)
         if m.shape != P.shape[:1]:
             raise ValueError(f"mass must have one entry per parent, shape {P.shape[:1]}, got {m.shape}.")
-    if np.any(m < 2.0 * m_daughter):
-        raise ValueError("A parent is lighter than its two daughters; the decay is forbidden.")
+    if np.any(m <= 0) or np.any(m < 2.0 * m_daughter):
+        raise ValueError("A parent is massless or lighter than its two daughters; the decay is forbidden.")
+    return _two_body_decay(P, m_daughter, rng, m)
+
+
+def _two_body_decay(P, m_daughter, rng, m):
+    """two_body_decay on checked parents ``P`` (n, 4) of masses ``m`` (n,) > 2 ``m_daughter``."""
     n = len(P)
     cos_t = rng.uniform(-1.0, 1.0, n)
     phi = rng.uniform(-np.pi, np.pi, n)
@@ -182,18 +208,25 @@ def _wrap(phi):
 
 
 _MIN_ACCEPTANCE = 1e-4
-"""Below this fraction of accepted events (after 10^6 tries) the cuts are reported as impossible."""
+"""Below this fraction of accepted events (after 10^5 tries) the cuts are reported as impossible."""
+
+_MAX_BATCH = 2**16
+"""Largest batch of a low-acceptance generation (tries double up to it, so a hopeless setting fails fast)."""
 
 
-def _generate(n, kind, opt, rng):
-    """Generate ``n`` accepted events of one kind; inputs assumed validated."""
+def _generate(n, kind, opt, rng, n_batch):
+    """Generate ``n`` accepted events of one kind in batches of at most ``n_batch`` (checked); inputs validated."""
     batches, n_have, n_tried = [], 0, 0
     while n_have < n:
-        if n_tried >= 10**6 and n_have < _MIN_ACCEPTANCE * n_tried:
-            raise ValueError(f"the acceptance cuts (pt_min={opt['pt_min']}, eta_max={opt['eta_max']}) keep "
-                             f"{n_have} of {n_tried} generated {kind} events; loosen them.")
+        if n_tried >= 10**5 and n_have < _MIN_ACCEPTANCE * n_tried:
+            raise ValueError(f"the acceptance cuts (pt_min={opt['pt_min']}, eta_max={opt['eta_max']}) and "
+                             f"resolutions (eta_resolution={opt['eta_resolution']}, pt_resolution="
+                             f"{opt['pt_resolution']}) keep {n_have} of {n_tried} generated {kind} events; "
+                             "loosen them.")
         rate = n_have / n_tried if n_tried else 1.0  # acceptance so far sets the next batch size
         size = int(1.3 * (n - n_have) / max(rate, 0.01)) + 64
+        # at a low acceptance the tries double (up to the checked batch), reaching the verdict in a few batches
+        size = min(max(size, n_tried), max(n_batch, _MAX_BATCH))
         n_tried += size
         if kind == "signal":
             m = breit_wigner_mass(size, opt["mass"], opt["width"], opt["mass_range"], rng)
@@ -205,7 +238,7 @@ def _generate(n, kind, opt, rng):
         phi = rng.uniform(-np.pi, np.pi, size)
         mt = np.sqrt(m**2 + pt**2)
         P = np.column_stack([mt * np.cosh(y), pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y)])
-        p1, p2 = two_body_decay(P, opt["lepton_mass"], rng, mass=m)
+        p1, p2 = _two_body_decay(P, opt["lepton_mass"], rng, m)
         # detector: relative pT resolution, absolute eta and phi resolutions
         reco = []
         for p in (p1, p2):
@@ -240,17 +273,23 @@ def _features(ev, lepton_mass):
     phi1, phi2 = np.where(swap, phi2, phi1), np.where(swap, phi1, phi2)
     p1, p2 = np.where(swap[:, None], p2, p1), np.where(swap[:, None], p1, p2)
     q = _four_vector(pt1, eta1, phi1, lepton_mass) + _four_vector(pt2, eta2, phi2, lepton_mass)
-    m_ll = invariant_mass(q)
+    m_ll = _invariant_mass(q)
     pt_ll = np.hypot(q[:, 1], q[:, 2])
     delta_r = np.hypot(eta1 - eta2, _wrap(phi1 - phi2))
     X = np.column_stack([pt1, eta1, phi1, pt2, eta2, phi2, ev["met"], m_ll, pt_ll, delta_r])
     return X, p1, p2
 
 
-def _check_positive(x, name, allow_zero=False, allow_inf=False):
-    """``x`` as a float > 0 (>= 0 with ``allow_zero``), finite unless ``allow_inf``; via check_scalar."""
-    return float(check_scalar(x, name, numbers.Real, min_val=0.0, finite=not allow_inf,
+def _check_positive(x, name, allow_zero=False):
+    """``x`` as a finite float > 0 (>= 0 with ``allow_zero``); via check_scalar."""
+    return float(check_scalar(x, name, numbers.Real, min_val=0.0,
                               include_boundaries="left" if allow_zero else "neither"))
+
+
+_MAX_ETA = 100.0
+"""Largest eta_max: sinh(eta) of an accepted lepton stays far from overflow (an LHC beam has y ~ 9.5)."""
+_MAX_RAPIDITY_STD = 10.0
+"""Largest rapidity_std: cosh(y) of the pair stays far from overflow (y beyond 700 would overflow)."""
 
 
 def _mass_range(mass_range, lepton_mass=None):
@@ -307,7 +346,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     pt_scale : float, default=8
         :math:`p_0` in GeV (mean pair :math:`p_T = 2 p_0`).
     rapidity_std : float, default=1.2
-        :math:`\sigma_y` of the pair rapidity.
+        :math:`\sigma_y` of the pair rapidity, at most 10.
     lepton_mass : float, default=0.10566 (muon)
         :math:`m_\ell` in GeV.
     pt_resolution : float, default=0.02
@@ -318,7 +357,9 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     recoil_resolution, met_noise : float, default=0.2, 5
         Relative resolution of the hadronic recoil and the noise floor (GeV per component) of the missing ET.
     pt_min, eta_max : float, default=20, 2.5
-        Acceptance cuts on both leptons (0 and ``np.inf`` switch them off).
+        Acceptance cuts on both leptons; ``pt_min=0`` switches its cut off, ``eta_max`` is at most 100
+        (which keeps nearly every event). Settings that accept fewer than 1e-4 of the generated
+        events (a tiny ``eta_max``, a huge ``eta_resolution``) are refused with a ValueError.
     random_state : None, int or numpy.random.Generator
     return_X_y : bool, default=False
         Return the tuple ``(X, y)`` instead of a Bunch.
@@ -359,7 +400,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     # the result (10 features, three four-vectors, labels, masses) and a generation batch of
     # about 1.3 n events x 40 working floats (the larger class alone: classes are generated in turn)
     n_batch = int(1.3 * max(n_counts.values())) + 64
-    check_sizes([(n_total, 10), (n_total, 12), (n_total, 2), (n_batch, 40)],
+    check_sizes([(n_total, 10), (n_total, 12), (n_total, 2), (max(n_batch, _MAX_BATCH), 40)],
                 what=f"collider_events(n_signal={n_counts['n_signal']}, n_background={n_counts['n_background']})",
                 hint="lower n_signal and n_background")
     opt = dict(
@@ -367,7 +408,8 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         width=_check_positive(width, "width"),
         background_slope=_check_positive(background_slope, "background_slope", allow_zero=True),
         pt_scale=_check_positive(pt_scale, "pt_scale"),
-        rapidity_std=_check_positive(rapidity_std, "rapidity_std", allow_zero=True),
+        rapidity_std=float(check_scalar(rapidity_std, "rapidity_std", numbers.Real, min_val=0.0,
+                                        max_val=_MAX_RAPIDITY_STD, include_boundaries="both")),
         lepton_mass=_check_positive(lepton_mass, "lepton_mass", allow_zero=True),
         pt_resolution=_check_positive(pt_resolution, "pt_resolution", allow_zero=True),
         eta_resolution=_check_positive(eta_resolution, "eta_resolution", allow_zero=True),
@@ -375,7 +417,8 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
         recoil_resolution=_check_positive(recoil_resolution, "recoil_resolution", allow_zero=True),
         met_noise=_check_positive(met_noise, "met_noise", allow_zero=True),
         pt_min=_check_positive(pt_min, "pt_min", allow_zero=True),
-        eta_max=_check_positive(eta_max, "eta_max", allow_inf=True),
+        eta_max=float(check_scalar(eta_max, "eta_max", numbers.Real, min_val=0.0, max_val=_MAX_ETA,
+                                   include_boundaries="right")),
     )
     lo, hi = opt["mass_range"] = _mass_range(mass_range, opt["lepton_mass"])
     if opt["pt_min"] >= hi:
@@ -386,7 +429,7 @@ def collider_events(n_signal=1000, n_background=1000, mass=91.19, width=2.5, *, 
     for kind, n in (("signal", n_counts["n_signal"]), ("background", n_counts["n_background"])):
         if n == 0:
             continue
-        ev, acceptance[kind] = _generate(n, kind, opt, rng)
+        ev, acceptance[kind] = _generate(n, kind, opt, rng, n_batch)
         X, p1, p2 = _features(ev, opt["lepton_mass"])
         parts.append((X, np.full(n, 1 if kind == "signal" else 0, np.int64), p1, p2, ev["P"], ev["m"]))
     X, y, p1, p2, P, m_true = (np.concatenate(a) for a in zip(*parts))

@@ -31,7 +31,7 @@ import numbers
 import numpy as np
 from scipy import fft
 
-from ..base import check_random_state
+from ..base import check_array, check_random_state, check_scalar, check_sizes
 from ..signal import _psd_on, snr_series, whiten
 from ..signal import optimal_snr as _optimal_snr
 from ._bunch import Bunch
@@ -65,16 +65,39 @@ MPC = 3.085677581491367e22
 
 
 def _positive(x, name, *, allow_zero=False):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} ({x!r}).")
-    x = float(x)
-    if not np.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {x}.")
+    """``x`` as a finite float > 0 (>= 0 with ``allow_zero``); via check_scalar."""
+    return float(check_scalar(x, name, numbers.Real, min_val=0.0,
+                              include_boundaries="left" if allow_zero else "neither"))
+
+
+def _real(x, name):
+    """``x`` as a finite float; via check_scalar."""
+    return float(check_scalar(x, name, numbers.Real))
+
+
+def _frequencies(f):
+    """Finite frequencies ``f`` (a number or an array of any shape) as a float64 array (0-d for a number)."""
+    if isinstance(f, np.ndarray) and f.ndim == 0:
+        f = f[()]
+    if np.ndim(f) == 0:
+        return np.asarray(_real(f, "f"))
+    return check_array(f, name="f", ensure_2d=False, allow_nd=True)
+
+
+def _positive_values(x, name):
+    """A positive finite float, or an array of them (any shape, not empty)."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if np.ndim(x) == 0:
+        return _positive(x, name)
+    x = check_array(x, name=name, ensure_2d=False, allow_nd=True)
+    if np.any(x <= 0):
+        raise ValueError(f"{name} must be > 0, got a minimum of {x.min()}.")
     return x
 
 
 def _n_samples(fs, duration):
-    n = int(round(duration * fs))
+    n = int(round(min(duration * fs, 2.0**62)))  # Python floats: a huge product is inf, refused by check_sizes
     if n < 8:
         raise ValueError(f"duration * fs must give at least 8 samples, got {n} (duration={duration}, fs={fs}).")
     return n
@@ -125,8 +148,10 @@ def chirp_time(chirp_mass, f):
     tau : float or ndarray
         Seconds before coalescence.
     """
-    T_c = T_SUN * np.asarray(chirp_mass, dtype=np.float64)
-    return 5.0 / 256.0 * T_c ** (-5.0 / 3.0) * (np.pi * np.asarray(f, dtype=np.float64)) ** (-8.0 / 3.0)
+    T_c = T_SUN * _positive_values(chirp_mass, "chirp_mass")
+    pi_f = np.pi * _positive_values(f, "f")
+    # (T_c pi f)^(-5/3) (pi f)^(-1): a power of a product overflows later than the product of powers
+    return 5.0 / 256.0 * (T_c * pi_f) ** (-5.0 / 3.0) / pi_f
 
 
 PN_ORDERS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)
@@ -191,20 +216,18 @@ def taylort4_coefficients(eta, pn_order=3.5):
 
 
 def _check_pn(pn_order):
-    if isinstance(pn_order, bool) or not isinstance(pn_order, numbers.Real) or float(pn_order) not in PN_ORDERS:
+    if float(check_scalar(pn_order, "pn_order", numbers.Real)) not in PN_ORDERS:
         raise ValueError(f"pn_order must be one of {PN_ORDERS}, got {pn_order!r}.")
     return float(pn_order)
 
 
 def _check_masses(masses):
     try:
-        m1, m2 = (float(m) for m in masses)
+        m1, m2 = masses
     except (TypeError, ValueError):
         raise TypeError(f"masses must be a pair (m1, m2) of positive numbers (solar masses), got {masses!r}.") \
             from None
-    if not (np.isfinite(m1) and np.isfinite(m2) and m1 > 0 and m2 > 0):
-        raise ValueError(f"masses must be a pair (m1, m2) of positive numbers (solar masses), got {masses!r}.")
-    return m1, m2
+    return _positive(m1, "masses[0]"), _positive(m2, "masses[1]")
 
 
 def _dxdt(x, M_s, eta, a, b):
@@ -421,10 +444,11 @@ def chirp_waveform(chirp_mass=None, f_low=20.0, fs=2048.0, duration=1.0, t_merge
     distance = _positive(distance, "distance")
     taper = _positive(taper, "taper", allow_zero=True)
     n = _n_samples(fs, duration)
+    check_sizes([(n,)] * 8, what=f"chirp_waveform(duration={duration}, fs={fs}) of {n} samples",
+                hint="lower duration or fs")
     if t_merger is None:
         t_merger = 0.9 * duration
-    if isinstance(t_merger, bool) or not isinstance(t_merger, numbers.Real) or not np.isfinite(t_merger):
-        raise TypeError(f"t_merger must be a finite real number (seconds), got {t_merger!r}.")
+    t_merger = _real(t_merger, "t_merger")
     if f_low >= fs / 2:
         raise ValueError(f"f_low={f_low:.4g} Hz must lie below the Nyquist frequency fs / 2 = {fs / 2:.4g} Hz.")
     if f_high is None:
@@ -438,9 +462,7 @@ def chirp_waveform(chirp_mass=None, f_low=20.0, fs=2048.0, duration=1.0, t_merge
     if f_high <= f_low:
         raise ValueError(f"f_high must exceed f_low, got f_high={f_high:.4g} <= f_low={f_low:.4g} "
                          "(for a heavy binary the ISCO frequency can fall below f_low; lower f_low).")
-    for name, val in (("inclination", inclination), ("phase", phase)):
-        if isinstance(val, bool) or not isinstance(val, numbers.Real) or not np.isfinite(val):
-            raise TypeError(f"{name} must be a finite real number (radians), got {val!r}.")
+    inclination, phase = _real(inclination, "inclination"), _real(phase, "phase")
     t = np.arange(n) / fs
     if pn_order > 0:
         return _pn_chirp(M, eta, float(t_merger), t, f_low, f_high, distance, float(inclination), float(phase),
@@ -490,7 +512,7 @@ def aligo_psd(f, *, f_cut=10.0):
     245 Hz, is an amplitude spectral density of :math:`3.7\times10^{-24}/\sqrt{\mathrm{Hz}}`.
     For the earlier baseline fit see :func:`aligo_early_psd`.
     """
-    f = np.asarray(f, dtype=np.float64)
+    f = _frequencies(f)
     f_cut = _positive(f_cut, "f_cut")
     S = np.full(f.shape, np.inf)
     band = f >= f_cut
@@ -531,7 +553,7 @@ def aligo_early_psd(f, *, f_cut=10.0):
     is deeper, and its amplitude spectral density is 0.5 to 2.7 times that of
     the zero-detuned high-power design curve (:func:`aligo_psd`) over 20-1000 Hz.
     """
-    f = np.asarray(f, dtype=np.float64)
+    f = _frequencies(f)
     f_cut = _positive(f_cut, "f_cut")
     S = np.full(f.shape, np.inf)
     band = f >= f_cut
@@ -568,12 +590,12 @@ def coloured_noise(n_samples, fs, psd=None, *, n_series=None, random_state=None)
         Periodic with period :math:`N` (cut a window out of a longer series
         for non-periodic noise).
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 8:
-        raise ValueError(f"n_samples must be an int >= 8, got {n_samples!r}.")
+    n_samples = int(check_scalar(n_samples, "n_samples", numbers.Integral, min_val=8))
     fs = _positive(fs, "fs")
-    if n_series is not None and (isinstance(n_series, bool) or not isinstance(n_series, numbers.Integral)
-                                 or n_series < 1):
-        raise ValueError(f"n_series must be None or an int >= 1, got {n_series!r}.")
+    if n_series is not None:
+        n_series = int(check_scalar(n_series, "n_series", numbers.Integral, min_val=1))
+    check_sizes([(1 if n_series is None else n_series, n_samples // 2 + 1, 2)] * 2,
+                what=f"coloured_noise(n_samples={n_samples}, n_series={n_series})", hint="lower n_samples or n_series")
     rng = check_random_state(random_state)
     f = np.fft.rfftfreq(n_samples, 1.0 / fs)
     S = _psd_values(psd, f)
@@ -595,11 +617,11 @@ def coloured_noise(n_samples, fs, psd=None, *, n_series=None, random_state=None)
 
 def _range(r, name):
     try:
-        lo, hi = (float(v) for v in r)
+        lo, hi = r
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a pair (low, high) of numbers, got {r!r}.") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
-        raise ValueError(f"{name} must satisfy 0 <= low <= high, got {r!r}.")
+    lo = _positive(lo, f"{name}[0]", allow_zero=True)
+    hi = float(check_scalar(hi, f"{name}[1]", numbers.Real, min_val=lo))
     return lo, hi
 
 
@@ -674,8 +696,7 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random
     >>> data.X.shape, int(data.y.sum())
     ((20, 2048), 10)
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}.")
+    n = int(check_scalar(n, "n", numbers.Integral, min_val=1))
     snr_lo, snr_hi = _range(snr_range, "snr_range")
     m_lo, m_hi = _range(chirp_mass_range, "chirp_mass_range")
     if m_lo <= 0:
@@ -689,11 +710,12 @@ def chirp_dataset(n=1000, snr_range=(8.0, 20.0), duration=1.0, fs=2048.0, random
     if _f_isco(m_hi) <= f_low:
         raise ValueError(f"chirp_mass_range upper end {m_hi} has its ISCO frequency {_f_isco(m_hi):.3g} Hz "
                          f"below f_low={f_low}; lower the masses or f_low.")
-    if isinstance(signal_fraction, bool) or not isinstance(signal_fraction, numbers.Real) \
-            or not 0 <= signal_fraction <= 1:
-        raise ValueError(f"signal_fraction must be in [0, 1], got {signal_fraction!r}.")
+    signal_fraction = float(check_scalar(signal_fraction, "signal_fraction", numbers.Real, min_val=0.0, max_val=1.0))
     rng = check_random_state(random_state)
     n_t = _n_samples(fs, duration)
+    # X, signal, the complex noise spectrum and the chirp work arrays (about three (n, n_t) each)
+    check_sizes([(n, n_t)] * 7, what=f"chirp_dataset(n={n}, duration={duration}, fs={fs})",
+                hint="lower n, duration or fs")
     f = np.fft.rfftfreq(n_t, 1.0 / fs)
     S = _psd_values(psd, f)
 
