@@ -343,7 +343,7 @@ def _figure_generative(result, ch):
 def _figure_ising(result, ch):
     d = result.data["ising"]
     table, temps = d["table"], d["temperatures"]
-    fig, (ax0, ax1, ax2) = ch.subplots(1, 3, figsize=(14, 4.2))
+    fig, (ax0, ax1, ax2) = ch.subplots(1, 3, figsize=(14, 5.0))
     colors = {"logistic regression": "tab:blue", "random forest": "tab:green", "|m| (order parameter)": "gray"}
     for name, row in table.items():
         if "per_T" in row:
@@ -352,16 +352,17 @@ def _figure_ising(result, ch):
     ax0.axvline(2 / np.log(1 + np.sqrt(2)), color="k", ls=":", label="T_c")
     ax0.set(xlabel="temperature T (J / k_B)", ylabel="accuracy on held-out configurations", ylim=(0, 1.05),
             title=f"L = 40, {d['n_per']} configurations per T")
-    ax0.legend(fontsize=7, loc="lower left")
+    # legends under the panels: inside they would cover the curves
+    ax0.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     for ax, split in ((ax1, "test"), (ax2, "critical")):
         for name, row in table.items():
             fpr, tpr = row["roc"][split]
             ax.plot(fpr, tpr, color=colors[name], ls="--" if name.startswith("|m|") else "-",
                     label=f"{name}: AUC {row['auc'][split]:.3f}")
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-        ax.set(xlabel="false positive rate (disordered called ordered)", ylabel="true positive rate",
+        ax.set(xlabel="false positive rate", ylabel="true positive rate",
                title=f"ROC, {split} configurations")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     lr, rf = table["logistic regression"], table["random forest"]
     ch.figure(fig, "ising_phases",
               title=f"A random forest finds the Ising phases ({rf['test']:.2f}, critical {rf['critical']:.2f}); "
