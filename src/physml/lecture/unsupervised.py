@@ -299,7 +299,7 @@ def _fig_hierarchical(result, ch):
     dendrogram(d["complete"], ax=ax1, max_labels=0)
     ax1.set(title="complete linkage (max distance)", ylabel="merge distance", xlabel="points")
     ax2.scatter(p["X"][:, 0], p["X"][:, 1], c=p["labels"], s=3, cmap="tab10", vmin=0, vmax=9)
-    ax2.set(xlabel="$x_1$", ylabel="$x_2$", title=f"ward on {p['n']:,} points via 100 k-means centres")
+    ax2.set(xlabel="$x_1$", ylabel="$x_2$", title=f"ward: {p['n']:,} points, 100 k-means centres")
     ch.figure(fig, "hierarchical",
               title="Single linkage chains points one by one; complete linkage merges compact groups",
               finding=f"Single-linkage heights are the minimum spanning tree's edges (low, chained merges); complete "
