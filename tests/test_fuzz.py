@@ -101,10 +101,7 @@ _KNOWN_PROBLEMS: dict[tuple[str, str], str] = {
         "(issue 9 item 4, physml.generative.gaussian)",
 }
 # Hyper-parameters and generator arguments: (target, argument) -> reason (the whole case is an xfail).
-_ISSUE9_SIZES = "a huge {} raises MemoryError, not a ValueError with the memory figure (issue 9 item 5)"
 _KNOWN: dict[tuple[str, str], str] = {
-    **{(target, arg): _ISSUE9_SIZES.format(arg) for target, arg in [
-        ("physml.linear.regression.PolynomialRegression", "degree")]},
     **{(f"physml.nn.cnn.{name}", "conv_layers"):
        "conv_layers=[1, [2, 3]] is a valid spec (two conv layers (1, 3) and (2, 3)) whose fit runs for more than "
        "1 s of CPU at the _check_estimator_params size on a shared machine (physml.nn.cnn)"

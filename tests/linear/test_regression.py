@@ -537,3 +537,9 @@ def test_ridge_refuses_inf_and_bool_alpha(alpha, rng):
     X, y = _line_data(rng)
     with pytest.raises((ValueError, TypeError), match="alpha"):
         Ridge(alpha=alpha).fit(X, y)
+
+
+def test_polynomial_degree_too_large_is_refused_with_the_memory_figure():
+    x = np.linspace(0, 1, 20)
+    with pytest.raises(ValueError, match=r"PolynomialRegression\(degree=1000000000000\) needs .*TiB.*lower degree"):
+        PolynomialRegression(degree=10**12).fit(x, x)

@@ -46,8 +46,16 @@ import numbers
 
 import numpy as np
 
-from ..base import Estimator, RegressorMixin, check_array, check_scalar, check_X_y, warn
-from ._solvers import _CHOLESKY_MAX_COND, _fit_linear, _ridge_cholesky, _solve_reduced, _tsqr_r, pow2_scale
+from ..base import Estimator, RegressorMixin, check_array, check_scalar, check_sizes, check_X_y, warn
+from ._solvers import (
+    _CHOLESKY_MAX_COND,
+    _block_rows,
+    _fit_linear,
+    _ridge_cholesky,
+    _solve_reduced,
+    _tsqr_r,
+    pow2_scale,
+)
 
 __all__ = ["LinearRegression", "Ridge", "PolynomialRegression"]
 
@@ -412,6 +420,10 @@ class PolynomialRegression(RegressorMixin, Estimator):
         X, y = check_X_y(self._as_column(X), y)
         self._check_one_feature(X)
         N, x = int(self.degree), X[:, 0]
+        # the TSQR holds one block of rows of the (N + 2)-column design matrix and R, (N + 2)^2: refuse first
+        rows = min(len(x), _block_rows(N + 2))
+        check_sizes([(rows, N + 2), (2 * (N + 2), N + 2)], what=f"PolynomialRegression(degree={N})",
+                    hint="lower degree")
         x_min, x_max = float(x.min()), float(x.max())
         # x and y beyond 2^+-450 are first scaled by powers of two (exact; nothing changes for ordinary
         # data), so that neither the range x_max - x_min nor the sums of squares of the QR overflow
