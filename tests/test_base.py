@@ -513,3 +513,14 @@ def test_warnings_point_at_the_users_line_not_inside_physml():
 def test_classification_targets_refuse_complex_and_missing_labels(y, match):
     with pytest.raises(ValueError, match=match):
         check_classification_targets(y)
+
+
+def test_check_square_range_refuses_values_whose_squares_overflow():
+    from physml.base import check_square_range
+
+    limit = np.sqrt(np.finfo(np.float64).max / (4 * 3))
+    X = np.ones((5, 3))
+    assert check_square_range(X * limit * 0.99) is not None
+    with pytest.raises(ValueError, match=r"Z has values up to .*squares overflow float64.*rescale Z"):
+        check_square_range(X * limit * 1.01, name="Z")
+    assert np.isfinite(((X * limit * 0.99) ** 2).sum(axis=1)).all()  # the limit is safe for row sums of squares

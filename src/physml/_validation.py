@@ -509,3 +509,23 @@ def check_classification_targets(y):
             f"y contains only one class ({classes[0]!r}); a classifier needs at least 2 classes."
         )
     return classes, y_encoded.astype(np.int64)
+
+
+def check_square_range(X, name="X"):
+    r"""Refuse data whose sums of squares would overflow float64 (distances, variances, Gram matrices).
+
+    ``X`` (validated, float) may hold values up to :math:`\sqrt{\text{max float} / (4 p)}`
+    (about 1e153 for a few features): beyond that :math:`\lVert x - y \rVert^2` or a variance
+    is inf and the result is silently NaN. Returns ``X`` unchanged.
+    """
+    X = np.asarray(X)
+    if X.size == 0:
+        return X
+    p = X.shape[-1] if X.ndim > 1 else 1
+    limit = math.sqrt(np.finfo(np.float64).max / (4 * p))
+    largest = float(np.max(np.abs(X)))
+    if largest > limit:
+        raise ValueError(f"{name} has values up to {largest:.3g}; their squares overflow float64 "
+                         f"(limit {limit:.3g} for {p} features): rescale {name}, e.g. divide it by its "
+                         "standard deviation.")
+    return X

@@ -30,6 +30,7 @@ from ._validation import (  # noqa: F401  (re-exported: physml.base.check_array,
     check_random_state,
     check_scalar,
     check_sizes,
+    check_square_range,
     check_X_y,
     column_or_1d,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "column_or_1d",
     "check_n_jobs",
     "check_sizes",
+    "check_square_range",
     "clone",
     "is_classifier",
 ]

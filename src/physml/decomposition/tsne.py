@@ -75,7 +75,8 @@ import numba
 import numpy as np
 import scipy.sparse
 
-from ..base import (Estimator, check_array, check_n_jobs, check_random_state, check_scalar, check_sizes)
+from ..base import (Estimator, check_array, check_n_jobs, check_random_state, check_scalar, check_sizes,
+                    check_square_range)
 from . import _kernels as K
 from .pca import PCA
 
@@ -358,7 +359,8 @@ class TSNE(Estimator):
                     raise ValueError(f"init='pca' needs n_components <= min(n_samples, n_features) = "
                                      f"{min(X.shape)}; use init='random'.")
                 Y = PCA(d, svd_solver="randomized", random_state=rng).fit_transform(X)
-                return Y / np.std(Y[:, 0]) * 1e-4
+                std = np.std(Y[:, 0])
+                return Y / std * 1e-4 if std > 0 else Y  # identical samples: all start at the origin
             if self.init == "random":
                 return 1e-4 * rng.standard_normal((n, d))
             raise ValueError(f"init must be 'pca', 'random' or an array, got {self.init!r}.")
@@ -369,7 +371,7 @@ class TSNE(Estimator):
 
     def fit(self, X, y=None):
         """Embed X (y is ignored). Returns self."""
-        X = check_array(X, ensure_min_samples=2)
+        X = check_square_range(check_array(X, ensure_min_samples=2))
         n = X.shape[0]
         method, eta = self._check_params(n)
         rng = check_random_state(self.random_state)

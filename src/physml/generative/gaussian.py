@@ -33,6 +33,7 @@ from ..base import (
     check_classification_targets,
     check_random_state,
     check_scalar,
+    check_square_range,
     check_X_y,
 )
 from ..nn.functional import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
@@ -121,6 +122,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, Estimator):
             raise ValueError(f"covariance must be one of {list(_COVARIANCES)}, got {self.covariance!r}.")
         check_scalar(self.var_smoothing, "var_smoothing", numbers.Real, min_val=0)
         X, y = check_X_y(X, y, y_numeric=False)
+        check_square_range(X)
         self.classes_, y_encoded = check_classification_targets(y)
         n, p = X.shape
         K = len(self.classes_)
