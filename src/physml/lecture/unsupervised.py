@@ -80,7 +80,7 @@ def _kmeans(r, seed, quick):
 
     n = 600 if quick else 3000
     X, y = make_blobs(n_samples=n, centers=4, cluster_std=1.0, random_state=seed)
-    km = KMeans(4, init="random", n_init=1, random_state=seed).fit(X)
+    km = KMeans(4, init="random", n_init=10, random_state=seed).fit(X)  # best of 10 starts: one can stop in a local minimum
     hist = np.asarray(km.history_)
     r.data["kmeans"] = {"X": X, "labels": km.labels_, "centres": km.cluster_centers_, "history": hist}
     r.check_below("k-means: largest increase of the cost C between iterations", float(np.max(np.diff(hist),
