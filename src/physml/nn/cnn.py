@@ -236,13 +236,9 @@ class _BaseCNN(_BaseMLP):
     # -- persistence (physml.io) -----------------------------------------------------------------
 
     def _get_state(self):
-        h = self.history_
         state = {"n_features_in_": int(self.n_features_in_),
                  "image_shape_": None if self.image_shape_ is None else [int(s) for s in self.image_shape_],
-                 "history_": {"train_loss": [float(v) for v in h["train_loss"]],
-                              "val_loss": [float(v) for v in h["val_loss"]],
-                              "best_epoch": int(h["best_epoch"]), "best_loss": float(h["best_loss"]),
-                              "n_epochs": int(h["n_epochs"]), "stop_reason": str(h["stop_reason"])}}
+                 "history_": self._history_state()}
         state["params"] = [p for p in self.network_.parameters()]
         return state
 
@@ -255,11 +251,7 @@ class _BaseCNN(_BaseMLP):
                                     np.random.default_rng(0))
         for p, saved in zip(self.network_.parameters(), params):
             np.copyto(p, saved)
-        self.history_ = dict(state["history_"])
-        self.loss_curve_ = list(self.history_["train_loss"])
-        self.validation_loss_curve_ = list(self.history_["val_loss"])
-        self.n_iter_ = max(self.history_["n_epochs"], 1)
-        self.best_epoch_ = self.history_["best_epoch"]
+        self._set_history(dict(state["history_"]))
         return self
 
 

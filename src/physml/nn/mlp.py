@@ -196,13 +196,10 @@ class _BaseMLP(Estimator):
                              patience=None if self.patience is None else int(self.patience),
                              alpha=float(self.alpha), rng=rng, verbose=bool(self.verbose),
                              desc=type(self).__name__)
-        self.history_ = _fit_loop(self.network_, loss, (X, Y, validation), optimizer, config)
-        _warn_convergence(self.history_, config, validation is not None, lr_name="learning_rate")
-        self.history_.pop("nan_what", None)
-        self.loss_curve_ = list(self.history_["train_loss"])
-        self.validation_loss_curve_ = list(self.history_["val_loss"])
-        self.n_iter_ = max(self.history_["n_epochs"], 1)
-        self.best_epoch_ = self.history_["best_epoch"]
+        history = _fit_loop(self.network_, loss, (X, Y, validation), optimizer, config)
+        _warn_convergence(history, config, validation is not None, lr_name="learning_rate")
+        history.pop("nan_what", None)
+        self._set_history(history)
         self.network_.free_caches()
         return self
 
@@ -247,11 +244,7 @@ class _BaseMLP(Estimator):
         """Fitted state as arrays and plain values, for :func:`physml.io.save` (empty when unfitted)."""
         if not hasattr(self, "network_"):
             return {}
-        state = {"n_features_in_": int(self.n_features_in_), "history_": {
-            "train_loss": [float(v) for v in self.history_["train_loss"]],
-            "val_loss": [float(v) for v in self.history_["val_loss"]],
-            "best_epoch": int(self.history_["best_epoch"]), "best_loss": float(self.history_["best_loss"]),
-            "n_epochs": int(self.history_["n_epochs"]), "stop_reason": str(self.history_["stop_reason"])}}
+        state = {"n_features_in_": int(self.n_features_in_), "history_": self._history_state()}
         for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
             state[f"W{i}"] = W
             state[f"b{i}"] = b
@@ -288,12 +281,23 @@ class _BaseMLP(Estimator):
         for layer, W, b in zip([lay for lay in self.network_.layers if isinstance(lay, Dense)], Ws, bs):
             np.copyto(layer.W, W)
             np.copyto(layer.b, b)
-        self.history_ = dict(state["history_"])
-        self.loss_curve_ = list(self.history_["train_loss"])
-        self.validation_loss_curve_ = list(self.history_["val_loss"])
-        self.n_iter_ = max(self.history_["n_epochs"], 1)
-        self.best_epoch_ = self.history_["best_epoch"]
+        self._set_history(dict(state["history_"]))
         return self
+
+    def _set_history(self, history):
+        """``history_`` and what is read off it (loss curves, epochs), after a fit or a load."""
+        self.history_ = history
+        self.loss_curve_ = list(history["train_loss"])
+        self.validation_loss_curve_ = list(history["val_loss"])
+        self.n_iter_ = max(history["n_epochs"], 1)
+        self.best_epoch_ = history["best_epoch"]
+
+    def _history_state(self):
+        """``history_`` as plain values, for :func:`physml.io.save`."""
+        h = self.history_
+        return {"train_loss": [float(v) for v in h["train_loss"]], "val_loss": [float(v) for v in h["val_loss"]],
+                "best_epoch": int(h["best_epoch"]), "best_loss": float(h["best_loss"]),
+                "n_epochs": int(h["n_epochs"]), "stop_reason": str(h["stop_reason"])}
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
